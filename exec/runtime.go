@@ -1,0 +1,371 @@
+package exec
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+)
+
+// JobOptions configure a Job.
+type JobOptions struct {
+	Alloc       memory.Allocator // default memory.DefaultAllocator
+	DeadLetters DeadLetterWriter // default DiscardDeadLetters
+	// CommitInterval is how often sinks are committed (MV rows become
+	// visible). Default 1 s.
+	CommitInterval time.Duration
+	// OnCommit runs after every sink committed (the DuckDB store commits
+	// dead letters there). Optional.
+	OnCommit func(ctx context.Context) error
+	// NewOperator builds the non-source, non-sink operators.
+	NewOperator func(n *Node, inputs []*arrow.Schema) (Operator, error)
+	Now         func() time.Time // default time.Now; tests fake it
+	Logger      *slog.Logger
+}
+
+// Job runs one Graph: sources read in their own goroutines; every
+// operator runs on the Job's goroutine, so operators need no locks and a
+// batch travels the whole DAG before the next one enters (push model).
+type Job struct {
+	graph   *Graph
+	opts    JobOptions
+	nodes   []*runNode
+	sources []*sourceRunner
+	sinks   []*runNode
+	opened  []*runNode
+	live    int // sources not yet exhausted
+}
+
+type portRef struct {
+	node *runNode
+	port int
+}
+
+type runNode struct {
+	n        *Node
+	op       Operator // nil for sources
+	ctx      *OpContext
+	down     []portRef
+	inWM     []int64
+	wm       int64
+	emitter  Emitter
+	metrics  OpMetrics
+	isSource bool
+}
+
+// NewJob instantiates every operator of g. Nothing runs until Run.
+func NewJob(g *Graph, conns Connectors, opts JobOptions) (*Job, error) {
+	if opts.Alloc == nil {
+		opts.Alloc = memory.DefaultAllocator
+	}
+	if opts.DeadLetters == nil {
+		opts.DeadLetters = DiscardDeadLetters
+	}
+	if opts.CommitInterval <= 0 {
+		opts.CommitInterval = time.Second
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	j := &Job{graph: g, opts: opts}
+	byID := map[int]*runNode{}
+	for _, n := range g.Nodes {
+		rn := &runNode{n: n, wm: MinWatermark, inWM: make([]int64, len(n.Inputs))}
+		for i := range rn.inWM {
+			rn.inWM[i] = MinWatermark
+		}
+		inputs := make([]*arrow.Schema, len(n.Inputs))
+		for port, id := range n.Inputs {
+			up, ok := byID[id]
+			if !ok {
+				return nil, fmt.Errorf("plan: node %d (%s) reads node %d, which does not precede it", n.ID, n.Name, id)
+			}
+			up.down = append(up.down, portRef{rn, port})
+			inputs[port] = up.n.Schema
+		}
+		var err error
+		switch n.Kind {
+		case KindSource:
+			spec, ok := n.Spec.(*SourceSpec)
+			if !ok {
+				return nil, fmt.Errorf("plan: source node %d has spec %T", n.ID, n.Spec)
+			}
+			f := conns.Sources[spec.Connector]
+			if f == nil {
+				return nil, fmt.Errorf("source %s: no connector %q in this build", spec.Name, spec.Connector)
+			}
+			r, ferr := f(spec)
+			if ferr != nil {
+				return nil, fmt.Errorf("source %s: %w", spec.Name, ferr)
+			}
+			rn.isSource = true
+			j.sources = append(j.sources, &sourceRunner{node: rn, spec: spec, reader: r})
+		case KindSink:
+			spec, ok := n.Spec.(*SinkSpec)
+			if !ok {
+				return nil, fmt.Errorf("plan: sink node %d has spec %T", n.ID, n.Spec)
+			}
+			f := conns.Sinks[spec.Connector]
+			if f == nil {
+				return nil, fmt.Errorf("sink %s: no connector %q in this build", spec.Name, spec.Connector)
+			}
+			if rn.op, err = f(spec); err != nil {
+				return nil, fmt.Errorf("sink %s: %w", spec.Name, err)
+			}
+			j.sinks = append(j.sinks, rn)
+		default:
+			if opts.NewOperator == nil {
+				return nil, errors.New("job: no operator builder")
+			}
+			if rn.op, err = opts.NewOperator(n, inputs); err != nil {
+				return nil, fmt.Errorf("%s %s: %w", n.Kind, n.Name, err)
+			}
+		}
+		byID[n.ID] = rn
+		j.nodes = append(j.nodes, rn)
+	}
+	for _, rn := range j.nodes {
+		rn.emitter = EmitterFunc(rn.emit)
+	}
+	return j, nil
+}
+
+// emit pushes b to every downstream node. Push borrows b, so fan-out needs
+// no copies.
+func (rn *runNode) emit(b arrow.RecordBatch) error {
+	if b.NumRows() == 0 {
+		return nil
+	}
+	rn.metrics.RowsOut.Add(b.NumRows())
+	for _, d := range rn.down {
+		d.node.metrics.RowsIn.Add(b.NumRows())
+		d.node.metrics.BatchesIn.Add(1)
+		if err := d.node.op.Push(d.port, b); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// watermark delivers wm on rn's output edges and lets every downstream
+// node whose minimum input watermark advanced react.
+func (rn *runNode) watermark(wm int64) error {
+	for _, d := range rn.down {
+		dn := d.node
+		if wm <= dn.inWM[d.port] {
+			continue
+		}
+		dn.inWM[d.port] = wm
+		min := dn.inWM[0]
+		for _, w := range dn.inWM[1:] {
+			if w < min {
+				min = w
+			}
+		}
+		if min <= dn.wm {
+			continue
+		}
+		dn.wm = min
+		if err := dn.op.Watermark(min); err != nil {
+			return err
+		}
+		if err := dn.watermark(min); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+type sourceMsg struct {
+	src *sourceRunner
+	sb  SourceBatch
+	err error
+}
+
+// Run runs the job until every source is exhausted (then it flushes every
+// window, commits and returns nil) or ctx is cancelled (then it commits
+// what was processed and returns nil), or an error stops it.
+func (j *Job) Run(ctx context.Context) (err error) {
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	defer func() {
+		if cerr := j.close(); err == nil {
+			err = cerr
+		}
+	}()
+	for _, rn := range j.nodes {
+		rn.ctx = &OpContext{Name: rn.n.Name, Alloc: j.opts.Alloc, DeadLetters: j.opts.DeadLetters,
+			Metrics: &rn.metrics, Context: runCtx}
+		if rn.isSource {
+			continue
+		}
+		if err := rn.op.Open(rn.ctx, rn.emitter); err != nil {
+			return fmt.Errorf("%s %s: %w", rn.n.Kind, rn.n.Name, err)
+		}
+		j.opened = append(j.opened, rn)
+	}
+	now := j.opts.Now()
+	for _, s := range j.sources {
+		dl := &countingDL{w: j.opts.DeadLetters, m: &s.node.metrics}
+		if err := s.reader.Open(runCtx, j.opts.Alloc, dl); err != nil {
+			return fmt.Errorf("source %s: %w", s.spec.Name, err)
+		}
+		s.opened = true
+		idle := time.Duration(s.spec.IdleTimeoutMs) * time.Millisecond
+		if s.spec.IdleTimeoutMs == 0 {
+			idle = 5 * time.Second
+		}
+		s.tracker = NewWatermarkTracker(s.spec.WatermarkDelay, idle, s.reader.Partitions(), now)
+		s.dl = dl
+	}
+
+	msgs := make(chan sourceMsg, 2*len(j.sources)+2)
+	var wg sync.WaitGroup
+	for _, s := range j.sources {
+		wg.Add(1)
+		go func(s *sourceRunner) {
+			defer wg.Done()
+			for {
+				sb, err := s.reader.Read(runCtx)
+				select {
+				case msgs <- sourceMsg{s, sb, err}:
+				case <-runCtx.Done():
+					if sb.Records != nil {
+						sb.Records.Release()
+					}
+					return
+				}
+				if err != nil {
+					return
+				}
+			}
+		}(s)
+	}
+	defer func() {
+		cancel()
+		wg.Wait()
+		for {
+			select {
+			case m := <-msgs:
+				if m.sb.Records != nil {
+					m.sb.Records.Release()
+				}
+			default:
+				return
+			}
+		}
+	}()
+
+	j.live = len(j.sources)
+	if j.live == 0 {
+		return errors.New("job: the pipeline has no source")
+	}
+	ticker := time.NewTicker(j.opts.CommitInterval)
+	defer ticker.Stop()
+	for {
+		select {
+		case m := <-msgs:
+			if err := j.handle(m); err != nil {
+				return err
+			}
+			if j.live == 0 {
+				return j.commit(ctx)
+			}
+		case <-ticker.C:
+			if err := j.commit(ctx); err != nil {
+				return err
+			}
+		case <-ctx.Done():
+			return j.commit(context.WithoutCancel(ctx))
+		}
+	}
+}
+
+func (j *Job) handle(m sourceMsg) error {
+	s := m.src
+	now := j.opts.Now()
+	if m.err != nil {
+		if !errors.Is(m.err, io.EOF) {
+			return fmt.Errorf("source %s: %w", s.spec.Name, m.err)
+		}
+		s.done = true
+		j.live--
+		for _, p := range s.reader.Partitions() {
+			s.tracker.Done(p, now)
+		}
+		s.tracker.doneAll()
+		return j.advance(s, now)
+	}
+	if m.sb.Records == nil {
+		return j.advance(s, now)
+	}
+	defer m.sb.Records.Release()
+	return s.push(j, m.sb, now)
+}
+
+// advance recomputes s's watermark and propagates it when it moved.
+func (j *Job) advance(s *sourceRunner, now time.Time) error {
+	wm := s.tracker.Advance(now)
+	if wm <= s.node.wm {
+		return nil
+	}
+	s.node.wm = wm
+	return s.node.watermark(wm)
+}
+
+func (j *Job) commit(ctx context.Context) error {
+	for _, rn := range j.sinks {
+		if c, ok := rn.op.(Committer); ok {
+			if err := c.Commit(ctx); err != nil {
+				return fmt.Errorf("sink %s: %w", rn.n.Name, err)
+			}
+		}
+	}
+	if j.opts.OnCommit != nil {
+		return j.opts.OnCommit(ctx)
+	}
+	return nil
+}
+
+func (j *Job) close() error {
+	var errs []error
+	for _, s := range j.sources {
+		if !s.opened {
+			continue
+		}
+		s.opened = false
+		if err := s.reader.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("source %s: %w", s.spec.Name, err))
+		}
+	}
+	for _, rn := range j.opened {
+		if err := rn.op.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("%s %s: %w", rn.n.Kind, rn.n.Name, err))
+		}
+	}
+	j.opened = nil
+	return errors.Join(errs...)
+}
+
+// countingDL counts dead letters per source on their way to the writer.
+type countingDL struct {
+	w  DeadLetterWriter
+	m  *OpMetrics
+	mu sync.Mutex
+}
+
+func (c *countingDL) WriteDeadLetter(d DeadLetter) error {
+	c.m.DeadLetters.Add(1)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.w.WriteDeadLetter(d)
+}
