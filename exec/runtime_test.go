@@ -71,8 +71,12 @@ func (r *lateRecorder) Push(_ int, b arrow.RecordBatch) error {
 	}
 	return nil
 }
-func (r *lateRecorder) Watermark(wm int64) error { r.wm = wm; r.marks = append(r.marks, wm); return nil }
-func (r *lateRecorder) Close() error             { return nil }
+func (r *lateRecorder) Watermark(wm int64) error {
+	r.wm = wm
+	r.marks = append(r.marks, wm)
+	return nil
+}
+func (r *lateRecorder) Close() error { return nil }
 
 func runScripted(t *testing.T, batches []scriptBatch, parts []int32, delay int64) *lateRecorder {
 	t.Helper()
