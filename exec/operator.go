@@ -83,6 +83,7 @@ type OpMetrics struct {
 	LateEvents  Counter
 	DeadLetters Counter
 	StateRows   Gauge
+	Watermark   Gauge // the runtime sets it: last watermark delivered
 }
 
 // DeadLetter is a record that could not be processed.

@@ -80,6 +80,7 @@ func NewJob(g *Graph, conns Connectors, opts JobOptions) (*Job, error) {
 	byID := map[int]*runNode{}
 	for _, n := range g.Nodes {
 		rn := &runNode{n: n, wm: MinWatermark, inWM: make([]int64, len(n.Inputs))}
+		rn.metrics.Watermark.Set(MinWatermark)
 		for i := range rn.inWM {
 			rn.inWM[i] = MinWatermark
 		}
@@ -175,6 +176,7 @@ func (rn *runNode) watermark(wm int64) error {
 			continue
 		}
 		dn.wm = min
+		dn.metrics.Watermark.Set(min)
 		if err := dn.op.Watermark(min); err != nil {
 			return err
 		}
@@ -200,6 +202,11 @@ func (j *Job) Run(ctx context.Context) (err error) {
 	defer func() {
 		if cerr := j.close(); err == nil {
 			err = cerr
+		}
+	}()
+	defer func() {
+		if r := recover(); r != nil {
+			err = panicError(r, "job")
 		}
 	}()
 	for _, rn := range j.nodes {
@@ -234,6 +241,15 @@ func (j *Job) Run(ctx context.Context) (err error) {
 		wg.Add(1)
 		go func(s *sourceRunner) {
 			defer wg.Done()
+			defer func() {
+				// A panicking connector stops the job with an error, not the process.
+				if r := recover(); r != nil {
+					select {
+					case msgs <- sourceMsg{src: s, err: panicError(r, "source "+s.spec.Name)}:
+					case <-runCtx.Done():
+					}
+				}
+			}()
 			for {
 				sb, err := s.reader.Read(runCtx)
 				select {
@@ -319,7 +335,33 @@ func (j *Job) advance(s *sourceRunner, now time.Time) error {
 		return nil
 	}
 	s.node.wm = wm
+	s.node.metrics.Watermark.Set(wm)
 	return s.node.watermark(wm)
+}
+
+// NodeStats is a snapshot of one node's counters.
+type NodeStats struct {
+	ID          int
+	Kind        NodeKind
+	Name        string
+	RowsIn      int64
+	RowsOut     int64
+	LateEvents  int64
+	DeadLetters int64
+	StateRows   int64
+	Watermark   int64
+}
+
+// Stats snapshots every node's counters. It is safe to call while Run runs.
+func (j *Job) Stats() []NodeStats {
+	out := make([]NodeStats, len(j.nodes))
+	for i, rn := range j.nodes {
+		m := &rn.metrics
+		out[i] = NodeStats{ID: rn.n.ID, Kind: rn.n.Kind, Name: rn.n.Name, RowsIn: m.RowsIn.Load(),
+			RowsOut: m.RowsOut.Load(), LateEvents: m.LateEvents.Load(), DeadLetters: m.DeadLetters.Load(),
+			StateRows: m.StateRows.Load(), Watermark: m.Watermark.Load()}
+	}
+	return out
 }
 
 func (j *Job) commit(ctx context.Context) error {
@@ -368,4 +410,11 @@ func (c *countingDL) WriteDeadLetter(d DeadLetter) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.w.WriteDeadLetter(d)
+}
+
+// panicError turns a recovered panic into an error: a bug in one operator
+// or connector must end the job with a message, never crash the process
+// with a stack trace in the user's terminal.
+func panicError(r any, where string) error {
+	return fmt.Errorf("internal error in %s: %v (please report it)", where, r)
 }
