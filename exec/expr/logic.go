@@ -1,0 +1,210 @@
+package expr
+
+import (
+	"fmt"
+
+	"github.com/apache/arrow-go/v18/arrow"
+)
+
+// Three-valued logic over bitmaps, a byte (8 rows) at a time. With v the
+// value bits and m the validity bits of an operand, "known true" is v&m and
+// "known false" is ^v&m; AND is false if either side is known false, true
+// if both are known true, NULL otherwise (OR symmetrically).
+
+func boolArg(n node) error {
+	if id := n.typ().ID(); id != arrow.BOOL && id != arrow.NULL {
+		return fmt.Errorf("argument must be BOOLEAN, got %s", n.typ())
+	}
+	return nil
+}
+
+// asBool gives NULL-typed operands a boolean NULL literal.
+func asBool(n node) node {
+	if n.typ().ID() == arrow.NULL {
+		return nullLit(TypeBoolean)
+	}
+	return n
+}
+
+type logicNode struct {
+	and  bool
+	args []node
+	out  vec
+}
+
+func newLogic(op string, args []node, out arrow.DataType) (node, error) {
+	if len(args) < 2 {
+		return nil, fmt.Errorf("want at least 2 arguments, got %d", len(args))
+	}
+	if out.ID() != arrow.BOOL {
+		return nil, fmt.Errorf("result type must be BOOLEAN, got %s", out)
+	}
+	for i, a := range args {
+		if err := boolArg(a); err != nil {
+			return nil, err
+		}
+		args[i] = asBool(a)
+	}
+	return &logicNode{and: op == "and", args: args}, nil
+}
+
+func (n *logicNode) typ() arrow.DataType { return TypeBoolean }
+
+func (n *logicNode) eval(b arrow.RecordBatch, rows int) (vec, error) {
+	nb := bitmapBytes(rows)
+	out := &n.out
+	out.bits = grow(out.bits, nb)
+	out.valid = grow(out.valid, nb)
+	val, valid := out.bits, out.valid
+	anyNull := false
+	for k, a := range n.args {
+		v, err := a.eval(b, rows)
+		if err != nil {
+			return vec{}, err
+		}
+		x := v.bits[:nb]
+		if k == 0 {
+			copy(val, x)
+			if v.valid == nil {
+				fillBytes(valid, 0xff)
+			} else {
+				copy(valid, v.valid[:nb])
+				anyNull = true
+			}
+			continue
+		}
+		if v.valid == nil && !anyNull {
+			if n.and {
+				for i := range val {
+					val[i] &= x[i]
+				}
+			} else {
+				for i := range val {
+					val[i] |= x[i]
+				}
+			}
+			continue
+		}
+		anyNull = true
+		m := v.valid
+		for i := range val {
+			mb := byte(0xff)
+			if m != nil {
+				mb = m[i]
+			}
+			va, ma := val[i], valid[i]
+			vb := x[i]
+			aT, aF := va&ma, ^va&ma
+			bT, bF := vb&mb, ^vb&mb
+			if n.and {
+				t := aT & bT
+				val[i] = t
+				valid[i] = t | aF | bF
+			} else {
+				t := aT | bT
+				val[i] = t
+				valid[i] = t | (aF & bF)
+			}
+		}
+	}
+	res := *out
+	if !anyNull {
+		res.valid = nil
+	}
+	return res, nil
+}
+
+type notNode struct {
+	a   node
+	out vec
+}
+
+func newNot(args []node, out arrow.DataType) (node, error) {
+	if err := wantArgs(args, 1, 1); err != nil {
+		return nil, err
+	}
+	if err := boolArg(args[0]); err != nil {
+		return nil, err
+	}
+	return &notNode{a: asBool(args[0])}, nil
+}
+
+func (n *notNode) typ() arrow.DataType { return TypeBoolean }
+
+func (n *notNode) eval(b arrow.RecordBatch, rows int) (vec, error) {
+	v, err := n.a.eval(b, rows)
+	if err != nil {
+		return vec{}, err
+	}
+	nb := bitmapBytes(rows)
+	n.out.bits = grow(n.out.bits, nb)
+	for i, x := range v.bits[:nb] {
+		n.out.bits[i] = ^x
+	}
+	n.out.valid = v.valid
+	return n.out, nil
+}
+
+// isTestNode is IS [NOT] NULL / TRUE / FALSE: never NULL itself.
+type isTestNode struct {
+	op  string
+	a   node
+	out vec
+}
+
+func newIsTest(op string, args []node, out arrow.DataType) (node, error) {
+	if err := wantArgs(args, 1, 1); err != nil {
+		return nil, err
+	}
+	a := args[0]
+	if op != "is_null" && op != "is_not_null" {
+		if err := boolArg(a); err != nil {
+			return nil, err
+		}
+		a = asBool(a)
+	}
+	return &isTestNode{op: op, a: a}, nil
+}
+
+func (n *isTestNode) typ() arrow.DataType { return TypeBoolean }
+
+func (n *isTestNode) eval(b arrow.RecordBatch, rows int) (vec, error) {
+	v, err := n.a.eval(b, rows)
+	if err != nil {
+		return vec{}, err
+	}
+	nb := bitmapBytes(rows)
+	r := grow(n.out.bits, nb)
+	n.out.bits = r
+	n.out.valid = nil
+	if n.a.typ().ID() == arrow.NULL {
+		fillBytes(r, b2u(n.op == "is_not_null")*0xff)
+		return n.out, nil
+	}
+	m := v.valid
+	for i := range r {
+		mb := byte(0xff)
+		if m != nil {
+			mb = m[i]
+		}
+		var x byte
+		if v.bits != nil {
+			x = v.bits[i]
+		}
+		switch n.op {
+		case "is_null":
+			r[i] = ^mb
+		case "is_not_null":
+			r[i] = mb
+		case "is_true":
+			r[i] = x & mb
+		case "is_false":
+			r[i] = ^x & mb
+		case "is_not_true":
+			r[i] = ^(x & mb)
+		case "is_not_false":
+			r[i] = ^(^x & mb)
+		}
+	}
+	return n.out, nil
+}
