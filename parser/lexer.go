@@ -1,0 +1,293 @@
+package parser
+
+import (
+	"sort"
+	"strings"
+	"unicode/utf8"
+)
+
+// tokKind classifies a token of spate's own tokenizer. The tokenizer sees
+// the whole file: it splits statements, parses the DDL heads, and gives
+// every token of a query a file offset so vitess nodes (which carry no
+// positions) can be mapped back onto the source.
+type tokKind uint8
+
+const (
+	tokIdent  tokKind = iota + 1 // bare word; val is lower-cased
+	tokQuoted                    // `quoted identifier`; val is lower-cased contents
+	tokString                    // 'x' or "x"; val is the unescaped contents
+	tokNumber                    // 12, 1.5, .5, 1e3, 0x1f; val as written
+	tokOp                        // punctuation or operator; val as written
+)
+
+type token struct {
+	kind tokKind
+	val  string
+	off  int // byte offset of the first byte in the file
+	end  int // byte offset just past the last byte
+}
+
+func (t token) isWord(w string) bool { return t.kind == tokIdent && t.val == w }
+func (t token) isOp(op string) bool  { return t.kind == tokOp && t.val == op }
+
+// isName reports whether t can name a column, table or option: a bare word
+// or a backquoted identifier.
+func (t token) isName() bool { return t.kind == tokIdent || t.kind == tokQuoted }
+
+// lineIndex turns byte offsets into 1-based line:col positions. Columns
+// count characters (runes), not bytes, so they match what editors show.
+type lineIndex struct {
+	file   string
+	src    []byte
+	starts []int // byte offset of the first byte of each line
+}
+
+func newLineIndex(file string, src []byte) *lineIndex {
+	starts := []int{0}
+	for i, b := range src {
+		if b == '\n' {
+			starts = append(starts, i+1)
+		}
+	}
+	return &lineIndex{file: file, src: src, starts: starts}
+}
+
+func (li *lineIndex) pos(off int) Pos {
+	if off < 0 {
+		off = 0
+	}
+	if off > len(li.src) {
+		off = len(li.src)
+	}
+	line := sort.Search(len(li.starts), func(i int) bool { return li.starts[i] > off }) - 1
+	col := utf8.RuneCount(li.src[li.starts[line]:off]) + 1
+	return Pos{File: li.file, Line: line + 1, Col: col}
+}
+
+// text returns a token's source text, shortened for use in messages.
+func (li *lineIndex) text(t token) string {
+	s := string(li.src[t.off:t.end])
+	if i := strings.IndexAny(s, "\r\n"); i >= 0 {
+		s = s[:i] + "..."
+	}
+	if utf8.RuneCountInString(s) > 40 {
+		r := []rune(s)
+		s = string(r[:37]) + "..."
+	}
+	return s
+}
+
+// lexError is a tokenizer failure at a byte offset.
+type lexError struct {
+	off   int
+	token string
+	msg   string
+}
+
+// lex tokenizes a whole file. Comments (-- to end of line, /* */) are
+// dropped; every byte not covered by a token is whitespace or comment, which
+// lets the query text handed to vitess be rebuilt with comments blanked out.
+func lex(src []byte) ([]token, *lexError) {
+	var toks []token
+	i := 0
+	n := len(src)
+	for i < n {
+		c := src[i]
+		switch {
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v':
+			i++
+		case c == '-' && i+1 < n && src[i+1] == '-':
+			// Standard SQL: "--" starts a comment even without a following
+			// space (MySQL requires one; the blanked text keeps vitess in line).
+			for i < n && src[i] != '\n' {
+				i++
+			}
+		case c == '/' && i+1 < n && src[i+1] == '*':
+			end := strings.Index(string(src[i+2:]), "*/")
+			if end < 0 {
+				return nil, &lexError{off: i, token: "/*", msg: "unterminated /* comment"}
+			}
+			i += 2 + end + 2
+		case c == '/' && i+1 < n && src[i+1] == '/':
+			return nil, &lexError{off: i, token: "//", msg: "'//' is not an operator or a comment; comments start with -- or /*"}
+		case c == '#':
+			return nil, &lexError{off: i, token: "#", msg: "unexpected character '#'; comments start with -- or /*"}
+		case c == '\'' || c == '"':
+			val, end, ok := scanString(src, i)
+			if !ok {
+				return nil, &lexError{off: i, token: string(c), msg: "unterminated string literal"}
+			}
+			toks = append(toks, token{kind: tokString, val: val, off: i, end: end})
+			i = end
+		case c == '`':
+			val, end, ok := scanQuotedIdent(src, i)
+			if !ok {
+				return nil, &lexError{off: i, token: "`", msg: "unterminated quoted identifier"}
+			}
+			toks = append(toks, token{kind: tokQuoted, val: strings.ToLower(val), off: i, end: end})
+			i = end
+		case isDigit(c) || (c == '.' && i+1 < n && isDigit(src[i+1])):
+			end, word := scanNumber(src, i)
+			t := token{kind: tokNumber, val: string(src[i:end]), off: i, end: end}
+			if word {
+				t.kind = tokIdent
+				t.val = strings.ToLower(t.val)
+			}
+			toks = append(toks, t)
+			i = end
+		case isIdentByte(c):
+			j := i + 1
+			for j < n && (isIdentByte(src[j]) || isDigit(src[j])) {
+				j++
+			}
+			toks = append(toks, token{kind: tokIdent, val: strings.ToLower(string(src[i:j])), off: i, end: j})
+			i = j
+		default:
+			l := opLen(src[i:])
+			toks = append(toks, token{kind: tokOp, val: string(src[i : i+l]), off: i, end: i + l})
+			i += l
+		}
+	}
+	return toks, nil
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+// isIdentByte accepts ASCII letters, '_', '$' and any non-ASCII byte, so a
+// word with accents stays one token (vitess then rejects it with a
+// position inside that word).
+func isIdentByte(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c == '_' || c == '$' || c >= 0x80
+}
+
+func isHexDigit(c byte) bool {
+	return isDigit(c) || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+// scanNumber follows vitess's scanner: 0x/0b prefixes, decimals, exponents;
+// digits running into letters make a word (MySQL allows "1abc" as a name).
+func scanNumber(src []byte, i int) (end int, word bool) {
+	n := len(src)
+	j := i
+	isFloat := false
+	if src[j] == '0' && j+1 < n && (src[j+1] == 'x' || src[j+1] == 'X') && j+2 < n && isHexDigit(src[j+2]) {
+		j += 2
+		for j < n && isHexDigit(src[j]) {
+			j++
+		}
+	} else {
+		for j < n && isDigit(src[j]) {
+			j++
+		}
+		if j < n && src[j] == '.' {
+			isFloat = true
+			j++
+			for j < n && isDigit(src[j]) {
+				j++
+			}
+		}
+		if j < n && (src[j] == 'e' || src[j] == 'E') {
+			k := j + 1
+			if k < n && (src[k] == '+' || src[k] == '-') {
+				k++
+			}
+			if k < n && isDigit(src[k]) {
+				isFloat = true
+				j = k
+				for j < n && isDigit(src[j]) {
+					j++
+				}
+			}
+		}
+	}
+	if !isFloat && j < n && isIdentByte(src[j]) {
+		for j < n && (isIdentByte(src[j]) || isDigit(src[j])) {
+			j++
+		}
+		return j, true
+	}
+	return j, false
+}
+
+// scanString reads a MySQL string literal: a doubled delimiter or a
+// backslash escape stands for one character.
+func scanString(src []byte, i int) (val string, end int, ok bool) {
+	delim := src[i]
+	var b strings.Builder
+	j := i + 1
+	for j < len(src) {
+		c := src[j]
+		switch {
+		case c == delim:
+			if j+1 < len(src) && src[j+1] == delim {
+				b.WriteByte(delim)
+				j += 2
+				continue
+			}
+			return b.String(), j + 1, true
+		case c == '\\':
+			if j+1 >= len(src) {
+				return "", 0, false
+			}
+			b.WriteString(unescape(src[j+1]))
+			j += 2
+		default:
+			b.WriteByte(c)
+			j++
+		}
+	}
+	return "", 0, false
+}
+
+// unescape mirrors MySQL's backslash escapes; \% and \_ stay escaped
+// because they only mean something inside LIKE patterns.
+func unescape(c byte) string {
+	switch c {
+	case '0':
+		return "\x00"
+	case 'b':
+		return "\b"
+	case 'n':
+		return "\n"
+	case 'r':
+		return "\r"
+	case 't':
+		return "\t"
+	case 'Z':
+		return "\x1a"
+	case '%', '_':
+		return "\\" + string(c)
+	}
+	return string(c)
+}
+
+func scanQuotedIdent(src []byte, i int) (val string, end int, ok bool) {
+	var b strings.Builder
+	j := i + 1
+	for j < len(src) {
+		if src[j] == '`' {
+			if j+1 < len(src) && src[j+1] == '`' {
+				b.WriteByte('`')
+				j += 2
+				continue
+			}
+			return b.String(), j + 1, true
+		}
+		b.WriteByte(src[j])
+		j++
+	}
+	return "", 0, false
+}
+
+// multiOps are the operators longer than one byte, longest first.
+var multiOps = []string{"<=>", "->>", "<=", ">=", "<>", "!=", "||", "&&", "<<", ">>", "->", ":="}
+
+func opLen(b []byte) int {
+	for _, op := range multiOps {
+		if len(b) >= len(op) && string(b[:len(op)]) == op {
+			return len(op)
+		}
+	}
+	// A stray byte of a broken UTF-8 sequence is still one token.
+	return 1
+}
