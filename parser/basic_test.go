@@ -15,7 +15,7 @@ CREATE SINK alerts FROM cdn_minute WITH (connector = 'kafka', topic = 'alerts');
 		t.Fatalf("got %d statements, want 3", len(s.Statements))
 	}
 	cv := s.Statements[1].(*CreateView)
-	want := "(select@3:3 session_id@3:10 (count@3:22 *) as events (from heartbeats@3:48) (group session_id@3:68 (tumble@3:80 ts@3:87 \"1m\"@3:91)))"
+	want := "(select@3:3 session_id@3:10 (count@3:22 *) as events (from heartbeats@3:46) (group session_id@3:66 (tumble@3:78 ts@3:85 \"1m\"@3:89)))"
 	if got := sexpr(cv.Query, true); got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}
