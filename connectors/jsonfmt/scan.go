@@ -75,7 +75,7 @@ func scanString(b []byte, i int) (strInfo, int, error) {
 			x := binary.LittleEndian.Uint64(b[j:])
 			q := x ^ 0x2222222222222222
 			bs := x ^ 0x5c5c5c5c5c5c5c5c
-			special := (x - 0x2020202020202020) | (q - lsb) &^ q | (bs - lsb) &^ bs | x
+			special := (x - 0x2020202020202020) | (q-lsb)&^q | (bs-lsb)&^bs | x
 			if special&msb != 0 {
 				break
 			}
