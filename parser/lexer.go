@@ -40,6 +40,10 @@ type lineIndex struct {
 	file   string
 	src    []byte
 	starts []int // byte offset of the first byte of each line
+
+	// Positions are mostly asked for in file order; remembering the last
+	// answer keeps a long single-line query linear instead of quadratic.
+	lastOff, lastLine, lastCol int
 }
 
 func newLineIndex(file string, src []byte) *lineIndex {
@@ -60,7 +64,13 @@ func (li *lineIndex) pos(off int) Pos {
 		off = len(li.src)
 	}
 	line := sort.Search(len(li.starts), func(i int) bool { return li.starts[i] > off }) - 1
-	col := utf8.RuneCount(li.src[li.starts[line]:off]) + 1
+	var col int
+	if li.lastLine == line+1 && li.lastOff <= off {
+		col = li.lastCol + utf8.RuneCount(li.src[li.lastOff:off])
+	} else {
+		col = utf8.RuneCount(li.src[li.starts[line]:off]) + 1
+	}
+	li.lastOff, li.lastLine, li.lastCol = off, line+1, col
 	return Pos{File: li.file, Line: line + 1, Col: col}
 }
 
@@ -115,14 +125,14 @@ func lex(src []byte) ([]token, *lexError) {
 		case c == '\'' || c == '"':
 			val, end, ok := scanString(src, i)
 			if !ok {
-				return nil, &lexError{off: i, token: string(c), msg: "unterminated string literal"}
+				return nil, &lexError{off: i, token: lineHead(src[i:], 12), msg: "unterminated string literal"}
 			}
 			toks = append(toks, token{kind: tokString, val: val, off: i, end: end})
 			i = end
 		case c == '`':
 			val, end, ok := scanQuotedIdent(src, i)
 			if !ok {
-				return nil, &lexError{off: i, token: "`", msg: "unterminated quoted identifier"}
+				return nil, &lexError{off: i, token: lineHead(src[i:], 12), msg: "unterminated quoted identifier"}
 			}
 			toks = append(toks, token{kind: tokQuoted, val: strings.ToLower(val), off: i, end: end})
 			i = end
@@ -149,6 +159,18 @@ func lex(src []byte) ([]token, *lexError) {
 		}
 	}
 	return toks, nil
+}
+
+// lineHead is the start of b up to the end of its line, at most n bytes,
+// for naming an unterminated token.
+func lineHead(b []byte, n int) string {
+	if i := strings.IndexAny(string(b), "\r\n"); i >= 0 {
+		b = b[:i]
+	}
+	if len(b) > n {
+		return string(b[:n]) + "..."
+	}
+	return string(b)
 }
 
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }

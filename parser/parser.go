@@ -96,7 +96,7 @@ func (p *stmtParser) statement() (Statement, error) {
 }
 
 func (p *stmtParser) createSource(head token) (*CreateSource, error) {
-	name, _, err := p.name("source name")
+	name, _, err := p.name("a source name")
 	if err != nil {
 		return nil, err
 	}
@@ -119,7 +119,7 @@ func (p *stmtParser) createSource(head token) (*CreateSource, error) {
 }
 
 func (p *stmtParser) createView(head token, materialized bool) (*CreateView, error) {
-	name, _, err := p.name("view name")
+	name, _, err := p.name("a view name")
 	if err != nil {
 		return nil, err
 	}
@@ -149,7 +149,7 @@ func (p *stmtParser) createView(head token, materialized bool) (*CreateView, err
 }
 
 func (p *stmtParser) createSink(head token) (*CreateSink, error) {
-	name, _, err := p.name("sink name")
+	name, _, err := p.name("a sink name")
 	if err != nil {
 		return nil, err
 	}
@@ -158,7 +158,7 @@ func (p *stmtParser) createSink(head token) (*CreateSink, error) {
 		return nil, p.expected(fmt.Sprintf("FROM after sink name %q", name))
 	}
 	p.i++
-	if cs.From, cs.FromPos, err = p.name("view name after FROM"); err != nil {
+	if cs.From, cs.FromPos, err = p.name("a view name after FROM"); err != nil {
 		return nil, err
 	}
 	if !p.peek().isWord("with") {
@@ -180,7 +180,7 @@ func (p *stmtParser) columnDefs() ([]ColumnDef, error) {
 	var cols []ColumnDef
 	seen := map[string]bool{}
 	for {
-		name, pos, err := p.name("column name")
+		name, pos, err := p.name("a column name")
 		if err != nil {
 			return nil, err
 		}
@@ -410,7 +410,7 @@ func (p *stmtParser) name(what string) (string, Pos, error) {
 	}
 	p.i++
 	if p.peek().isOp(".") {
-		return "", Pos{}, p.errAt(p.peek(), "qualified names are not supported; expected a plain %s", what)
+		return "", Pos{}, p.errAt(p.peek(), "qualified names are not supported; expected %s without a '.'", what)
 	}
 	if t.kind == tokIdent && reservedDDL[t.val] {
 		return "", Pos{}, p.errAt(t, "expected %s, found the keyword %s", what, strings.ToUpper(t.val))

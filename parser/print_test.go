@@ -308,3 +308,50 @@ func (p *printer) node(n any) {
 		p.w("<%T>", n)
 	}
 }
+
+// stmtString prints a statement compactly, with positions.
+func stmtString(st Statement) string {
+	var b strings.Builder
+	opts := func(os []Option) {
+		if len(os) == 0 {
+			return
+		}
+		b.WriteString(" (with")
+		for _, o := range os {
+			fmt.Fprintf(&b, " %s=%q@%d:%d", o.Key, o.Value, o.Pos.Line, o.Pos.Col)
+		}
+		b.WriteString(")")
+	}
+	switch st := st.(type) {
+	case *CreateSource:
+		fmt.Fprintf(&b, "(source@%d:%d %s", st.Pos.Line, st.Pos.Col, st.Name)
+		if len(st.Columns) > 0 {
+			b.WriteString(" (cols")
+			for _, c := range st.Columns {
+				fmt.Fprintf(&b, " %s:%s", c.Name, c.Type.Name)
+				if c.Type.Precision != 0 || c.Type.Scale != 0 {
+					fmt.Fprintf(&b, "(%d,%d)", c.Type.Precision, c.Type.Scale)
+				}
+				fmt.Fprintf(&b, "@%d:%d/%d:%d", c.Pos.Line, c.Pos.Col, c.Type.Pos.Line, c.Type.Pos.Col)
+			}
+			b.WriteString(")")
+		}
+		opts(st.Options)
+		b.WriteString(")")
+	case *CreateView:
+		kind := "view"
+		if st.Materialized {
+			kind = "mview"
+		}
+		fmt.Fprintf(&b, "(%s@%d:%d %s", kind, st.Pos.Line, st.Pos.Col, st.Name)
+		opts(st.Options)
+		fmt.Fprintf(&b, " %s)", sexpr(st.Query, true))
+	case *CreateSink:
+		fmt.Fprintf(&b, "(sink@%d:%d %s from %s@%d:%d", st.Pos.Line, st.Pos.Col, st.Name, st.From, st.FromPos.Line, st.FromPos.Col)
+		opts(st.Options)
+		b.WriteString(")")
+	default:
+		fmt.Fprintf(&b, "<%T>", st)
+	}
+	return b.String()
+}

@@ -232,7 +232,8 @@ func syntaxError(li *lineIndex, toks []token, qt *queryText, end int, err error)
 	}
 	what := m[1]
 	if idx < 0 || m[3] == "" && fend >= toks[len(toks)-1].end {
-		return &Error{Pos: li.pos(end), Msg: "unexpected end of query; the statement is incomplete"}
+		last := toks[len(toks)-1]
+		return &Error{Pos: li.pos(last.off), Token: li.text(last), Msg: "the query ends unexpectedly; it is incomplete"}
 	}
 	t := toks[idx]
 	e := &Error{Pos: li.pos(t.off), Token: li.text(t)}
@@ -258,6 +259,12 @@ var reservedHints = map[string]bool{
 
 func syntaxHint(toks []token, i int) string {
 	t := toks[i]
+	if i > 0 && (toks[i-1].isWord("intersect") || toks[i-1].isWord("except")) {
+		return "; INTERSECT and EXCEPT are not supported"
+	}
+	if t.kind == tokIdent && strings.ContainsFunc(t.val, func(r rune) bool { return r >= 0x80 }) {
+		return "; names with non-ASCII letters must be quoted with backticks, as `" + t.val + "`"
+	}
 	if t.kind == tokIdent && reservedHints[t.val] && !(i+1 < len(toks) && toks[i+1].isOp("(")) {
 		return "; " + strconv.Quote(t.val) + " is a reserved word, quote it as `" + t.val + "` to use it as a name"
 	}

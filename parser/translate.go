@@ -23,6 +23,7 @@ type translator struct {
 	casts map[int]castInfo
 	nulls map[int]bool // NULLS FIRST/LAST markers; cleared when claimed
 	end   int
+	last  int // index of the last token claimed by take
 }
 
 // seek returns the index of the first token at or after the cursor that
@@ -43,6 +44,7 @@ func (t *translator) take(i int) Pos {
 		return t.here()
 	}
 	t.cur = i + 1
+	t.last = i
 	return t.li.pos(t.toks[i].off)
 }
 
@@ -108,6 +110,10 @@ func (t *translator) nextOp(alts ...string) {
 // errAt reports msg at pos, naming the token found there.
 func (t *translator) errAt(pos Pos, format string, args ...any) *Error {
 	e := &Error{Pos: pos, Msg: fmt.Sprintf(format, args...)}
+	if t.last < len(t.toks) && t.li.pos(t.toks[t.last].off) == pos {
+		e.Token = t.li.text(t.toks[t.last])
+		return e
+	}
 	for _, tk := range t.toks {
 		if p := t.li.pos(tk.off); p == pos {
 			e.Token = t.li.text(tk)
@@ -119,8 +125,32 @@ func (t *translator) errAt(pos Pos, format string, args ...any) *Error {
 
 // unsupported reports a construct spate does not translate, at the next
 // unclaimed token (the construct's own position is unknown by definition).
+// refuseOp reports an operator spate does not support at the operator
+// itself: the left operand is claimed first so the operator is next.
+func (t *translator) refuseOp(left sqlparser.Expr, format string, args ...any) error {
+	if left != nil {
+		if _, err := t.expr(left); err != nil {
+			return err
+		}
+	}
+	i := t.next(func(int) bool { return true })
+	pos := t.here()
+	if i >= 0 {
+		pos = t.take(i)
+	}
+	return t.errAt(pos, format, args...)
+}
+
 func (t *translator) unsupported(what string) *Error {
-	return t.errAt(t.here(), "%s is not supported", what)
+	i := t.cur
+	for i < len(t.toks) && (t.toks[i].isOp(",") || t.toks[i].isOp("(") || t.toks[i].isOp(")")) {
+		i++
+	}
+	if i >= len(t.toks) {
+		return t.errAt(t.here(), "%s is not supported", what)
+	}
+	t.last = i
+	return t.errAt(t.li.pos(t.toks[i].off), "%s is not supported", what)
 }
 
 // ---- queries ----
@@ -177,6 +207,9 @@ func (t *translator) selectStmt(s *sqlparser.Select) (*Select, error) {
 	case s.HighPriority || s.StraightJoinHint || s.SQLSmallResult || s.SQLBigResult || s.SQLBufferResult || s.SQLCalcFoundRows || s.Cache != nil:
 		return nil, t.errAt(pos, "MySQL SELECT modifiers (HIGH_PRIORITY, SQL_*, STRAIGHT_JOIN) are not supported")
 	case len(s.Windows) > 0:
+		if i := t.seek(t.word("window")); i >= 0 {
+			pos = t.take(i)
+		}
 		return nil, t.errAt(pos, "named windows (WINDOW w AS ...) are not supported; write the window inline in OVER (...)")
 	}
 	sel := &Select{Pos: pos, Distinct: s.Distinct}
@@ -510,7 +543,7 @@ func (t *translator) expr(e sqlparser.Expr) (Expr, error) {
 	case *sqlparser.OrExpr:
 		return t.binary("OR", e.Left, e.Right, "or")
 	case *sqlparser.XorExpr:
-		return nil, t.unsupported("XOR")
+		return nil, t.refuseOp(e.Left, "XOR is not supported; use (a OR b) AND NOT (a AND b)")
 	case *sqlparser.NotExpr:
 		pos := t.take(t.seek(func(i int) bool { return t.toks[i].isWord("not") || t.toks[i].isOp("!") }))
 		x, err := t.expr(e.Expr)
@@ -654,13 +687,13 @@ func (t *translator) expr(e sqlparser.Expr) (Expr, error) {
 		}
 		return &SubqueryExpr{Pos: pos, Query: q, Exists: true}, nil
 	case sqlparser.ValTuple:
-		return nil, t.unsupported("a row value (a, b, ...) outside IN")
+		return nil, t.errAt(t.take(t.seek(func(i int) bool { return t.toks[i].isOp("(") })), "row values (a, b, ...) are only supported as an IN list")
 	case *sqlparser.Argument, sqlparser.ListArg:
 		return nil, t.unsupported("a bind parameter")
 	case *sqlparser.Variable:
 		return nil, t.unsupported("a session variable")
 	case *sqlparser.CollateExpr:
-		return nil, t.unsupported("COLLATE")
+		return nil, t.refuseOp(e.Expr, "COLLATE is not supported")
 	case *sqlparser.IntroducerExpr:
 		return nil, t.unsupported("a character set introducer")
 	case *sqlparser.GroupConcatExpr:
@@ -732,7 +765,7 @@ func (t *translator) literal(e *sqlparser.Literal) (Expr, error) {
 		}
 		return &CastExpr{Pos: pos, X: &Literal{Pos: spos, Kind: StringLit, Text: e.Val}, Type: TypeName{Pos: pos, Name: typ}}, nil
 	}
-	return nil, t.unsupported("hexadecimal and bit literals")
+	return nil, t.unsupported("a hexadecimal or bit literal")
 }
 
 func (t *translator) binaryExpr(e *sqlparser.BinaryExpr) (Expr, error) {
@@ -753,7 +786,7 @@ func (t *translator) binaryExpr(e *sqlparser.BinaryExpr) (Expr, error) {
 		// Only "||" rewritten by prepare reaches here (a real << is refused).
 		return t.binary("||", e.Left, e.Right, "||")
 	}
-	return nil, t.unsupported("the operator " + e.Operator.ToString())
+	return nil, t.refuseOp(e.Left, "the operator %s is not supported", e.Operator.ToString())
 }
 
 func (t *translator) unaryExpr(e *sqlparser.UnaryExpr) (Expr, error) {
@@ -784,10 +817,13 @@ func (t *translator) unaryExpr(e *sqlparser.UnaryExpr) (Expr, error) {
 
 func (t *translator) comparison(e *sqlparser.ComparisonExpr) (Expr, error) {
 	if e.Modifier != sqlparser.Missing {
-		return nil, t.unsupported("ANY/ALL/SOME comparisons with a subquery")
+		return nil, t.refuseOp(e.Left, "comparisons with ANY/ALL/SOME (subquery) are not supported; use IN or EXISTS")
 	}
 	if e.Escape != nil {
-		return nil, t.unsupported("LIKE ... ESCAPE")
+		if _, err := t.expr(e.Left); err != nil {
+			return nil, err
+		}
+		return nil, t.errAt(t.take(t.seek(t.word("escape"))), "LIKE ... ESCAPE is not supported; escape with a backslash instead")
 	}
 	switch e.Operator {
 	case sqlparser.EqualOp:
@@ -838,17 +874,9 @@ func (t *translator) comparison(e *sqlparser.ComparisonExpr) (Expr, error) {
 		}
 		return in, nil
 	case sqlparser.NullSafeEqualOp:
-		x, err := t.expr(e.Left)
-		if err != nil {
-			return nil, err
-		}
-		return nil, t.errAt(x.Position(), "the null-safe comparison <=> is not supported")
+		return nil, t.refuseOp(e.Left, "the null-safe comparison <=> is not supported; use IS NULL checks with =")
 	}
-	x, err := t.expr(e.Left)
-	if err != nil {
-		return nil, err
-	}
-	return nil, t.errAt(x.Position(), "the %s operator is not supported", strings.ToUpper(e.Operator.ToString()))
+	return nil, t.refuseOp(e.Left, "the %s operator is not supported", strings.ToUpper(e.Operator.ToString()))
 }
 
 func (t *translator) isExpr(e *sqlparser.IsExpr) (Expr, error) {
@@ -1045,20 +1073,28 @@ func (t *translator) interval(v sqlparser.Expr, unit sqlparser.IntervalType, key
 	if keyword {
 		startTok = t.seek(t.word("interval"))
 		pos = t.take(startTok)
-	} else {
-		pos = t.here()
-		startTok = t.cur
 	}
 	neg := false
 	if u, ok := v.(*sqlparser.UnaryExpr); ok && u.Operator == sqlparser.UMinusOp {
 		neg, v = true, u.Expr
-		t.take(t.seek(func(i int) bool { return t.toks[i].isOp("-") }))
+		i := t.seek(func(i int) bool { return t.toks[i].isOp("-") })
+		if !keyword {
+			startTok, pos = i, t.take(i)
+		}
+		t.take(i)
 	}
 	lit, ok := v.(*sqlparser.Literal)
 	if !ok || (lit.Type != sqlparser.IntVal && lit.Type != sqlparser.DecimalVal && lit.Type != sqlparser.StrVal) {
+		if !keyword {
+			pos = t.here()
+		}
 		return nil, t.errAt(pos, "an INTERVAL needs a constant number, like INTERVAL 10 SECOND")
 	}
-	t.take(t.seek(func(i int) bool { return t.toks[i].kind == tokNumber || t.toks[i].kind == tokString }))
+	vi := t.seek(func(i int) bool { return t.toks[i].kind == tokNumber || t.toks[i].kind == tokString })
+	if startTok < 0 {
+		startTok, pos = vi, t.take(vi)
+	}
+	t.take(vi)
 	uname := strings.ToLower(unit.ToString())
 	endOff := t.end
 	if t.cur > 0 && t.cur <= len(t.toks) {
@@ -1098,7 +1134,7 @@ func (t *translator) interval(v sqlparser.Expr, unit sqlparser.IntervalType, key
 		r.Neg(r)
 	}
 	if !r.IsInt() || !r.Num().IsInt64() {
-		return nil, t.errAt(pos, "INTERVAL %s is not a whole number of milliseconds that fits in 64 bits", lit.Val)
+		return nil, t.errAt(pos, "%s is not a whole number of milliseconds that fits in 64 bits", text)
 	}
 	return &IntervalLit{Pos: pos, Millis: r.Num().Int64(), Text: text}, nil
 }
