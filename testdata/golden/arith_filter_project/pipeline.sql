@@ -1,0 +1,24 @@
+-- Plain filter/project (append) view: arithmetic + - * / % MOD and unary
+-- minus over BIGINT, INT and DOUBLE, comparisons, AND/OR/NOT precedence,
+-- NULL propagation, DOUBLE division by zero (DuckDB: +Inf).
+-- topic: orders partitions=1
+CREATE SOURCE orders (
+  order_id BIGINT, customer VARCHAR, amount DOUBLE, qty INT, ts TIMESTAMP
+) WITH (connector = 'kafka', topic = 'orders', format = 'json',
+        event_time = 'ts', watermark_delay = '2s');
+
+CREATE MATERIALIZED VIEW order_math AS
+SELECT order_id,
+       customer,
+       amount * qty AS total,
+       amount + 1.5 AS plus,
+       amount - qty AS minus,
+       qty / 2 AS half,
+       amount / qty AS unit,
+       order_id % 3 AS m3,
+       MOD(qty, 4) AS m4,
+       -qty AS neg,
+       qty * 2 + order_id * 10 - 1 AS mixed,
+       amount >= 20 AS big
+FROM orders
+WHERE (amount > 10 AND qty >= 1) OR customer = 'zoe' AND NOT qty = 3;
