@@ -2,7 +2,8 @@
 -- (count grows past 3), never appears if it never does, and disappears
 -- when it stops satisfying it (max(amount) < 100 turns false when a big
 -- amount arrives; the final table must not hold it). HAVING may use an
--- aggregate that is not in the select list.
+-- aggregate that is not in the select list. A global aggregate (no GROUP
+-- BY) is a single updating row.
 -- topic: txns partitions=1
 CREATE SOURCE txns (
   account VARCHAR, amount BIGINT, ts TIMESTAMP
@@ -20,3 +21,7 @@ SELECT account, sum(amount) AS total
 FROM txns
 GROUP BY account
 HAVING max(amount) < 100 AND sum(amount) > 10;
+
+CREATE MATERIALIZED VIEW grand_total AS
+SELECT count(*) AS n, sum(amount) AS total, count(DISTINCT account) AS accounts
+FROM txns;
