@@ -122,10 +122,6 @@ func newArith(op string, args []node, out arrow.DataType) (node, error) {
 	if !arrow.TypeEqual(at, out) {
 		return nil, fmt.Errorf("result type %s differs from argument type %s", out, at)
 	}
-	// x / 0 and x % 0 are NULL for integers whatever x is.
-	if l, ok := b.(*litNode); ok && (op == "div" || op == "mod") && at.ID() != arrow.FLOAT64 && l.i64 == 0 {
-		return nullLit(out), nil
-	}
 	bn := newBin(a, b, out)
 	switch at.ID() {
 	case arrow.INT64, arrow.TIMESTAMP:
@@ -409,7 +405,7 @@ func (n *intArith[T]) divMod(x, y []T, s T, r []T, valid []byte, rows int) (vec,
 		// Only batches with a zero divisor pay for a private validity copy.
 		dst := ownValid(&n.nullScratch, valid, rows)
 		for i := range r {
-			if (n.shape == shapeCC && y[i] == 0) || (n.shape != shapeCC && s == 0) {
+			if (n.shape != shapeCS && y[i] == 0) || (n.shape == shapeCS && s == 0) {
 				clearBit(dst, i)
 			}
 		}
@@ -455,7 +451,7 @@ func (n *floatArith) eval(b arrow.RecordBatch, rows int) (vec, error) {
 			}
 		case "mod":
 			for i := range r {
-				r[i] = math.Mod(x[i], y[i])
+				r[i] = fmod(x[i], y[i])
 			}
 		}
 	case shapeCS:
@@ -479,7 +475,7 @@ func (n *floatArith) eval(b arrow.RecordBatch, rows int) (vec, error) {
 			}
 		case "mod":
 			for i := range r {
-				r[i] = math.Mod(x[i], s)
+				r[i] = fmod(x[i], s)
 			}
 		}
 	case shapeSC:
@@ -503,12 +499,25 @@ func (n *floatArith) eval(b arrow.RecordBatch, rows int) (vec, error) {
 			}
 		case "mod":
 			for i := range r {
-				r[i] = math.Mod(s, y[i])
+				r[i] = fmod(s, y[i])
 			}
 		}
 	}
 	return *out, nil
 }
+
+// fmod is C's fmod as DuckDB computes it: an invalid operation (x % 0,
+// inf % y) yields the processor's default NaN, which prints as -nan,
+// where math.Mod returns a positive NaN.
+func fmod(x, y float64) float64 {
+	r := math.Mod(x, y)
+	if r != r && x == x && y == y {
+		return defaultNaN
+	}
+	return r
+}
+
+var defaultNaN = math.Float64frombits(0xFFF8000000000000)
 
 // negNode is unary minus.
 type negNode struct {

@@ -27,9 +27,11 @@ func asBool(n node) node {
 }
 
 type logicNode struct {
-	and  bool
-	args []node
-	out  vec
+	and    bool
+	args   []node
+	out    vec
+	need   []byte
+	spread vec
 }
 
 func newLogic(op string, args []node, out arrow.DataType) (node, error) {
@@ -58,7 +60,23 @@ func (n *logicNode) eval(b arrow.RecordBatch, rows int) (vec, error) {
 	val, valid := out.bits, out.valid
 	anyNull := false
 	for k, a := range n.args {
-		v, err := a.eval(b, rows)
+		var v vec
+		var err error
+		if k == 0 {
+			v, err = a.eval(b, rows)
+		} else {
+			// Rows already decided (false for AND, true for OR) do not
+			// need this operand; see evalNeeded.
+			n.need = grow(n.need, nb)
+			for i := range n.need {
+				if n.and {
+					n.need[i] = val[i] | ^valid[i]
+				} else {
+					n.need[i] = ^(val[i] & valid[i])
+				}
+			}
+			v, err = evalNeeded(a, b, rows, n.need, &n.spread)
+		}
 		if err != nil {
 			return vec{}, err
 		}
