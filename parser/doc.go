@@ -12,8 +12,10 @@
 // tokens alongside the tree and gives every node the file:line:col of its
 // first token (columns count characters). Where spate's dialect is not
 // MySQL's, the text given to vitess is rewritten with a position map: "||"
-// is string concatenation, FULL [OUTER] JOIN, NULLS FIRST/LAST, and CAST
-// targets use spate's type names (BIGINT, VARCHAR, TIMESTAMP, ...).
+// is string concatenation, FULL [OUTER] JOIN, NULLS FIRST/LAST, CAST
+// targets use spate's type names (BIGINT, VARCHAR, TIMESTAMP, ...), and an
+// INTERVAL literal may stand anywhere (tumble(ts, INTERVAL '1' MINUTE)),
+// in DuckDB's forms too (INTERVAL 10 SECONDS, INTERVAL '10 seconds').
 // Anything vitess accepts but spate cannot represent is a positioned
 // error, never silently dropped.
 //

@@ -1,6 +1,8 @@
 package parser
 
 import (
+	"fmt"
+	"math/big"
 	"regexp"
 	"sort"
 	"strconv"
@@ -75,30 +77,52 @@ func (q *queryText) fileOffset(v int) int {
 //     spate's type names and replaced by CHAR.
 //   - NULLS FIRST/LAST is blanked; the translator reads it back after each
 //     ORDER BY item and refuses one that no item claimed.
-func prepare(li *lineIndex, toks []token) (*queryText, map[int]castInfo, map[int]bool, *Error) {
+func prepare(li *lineIndex, toks []token) (*queryText, *rewrites, *Error) {
 	var edits []edit
-	casts := map[int]castInfo{}
-	nulls := map[int]bool{}
+	rw := &rewrites{casts: map[int]castInfo{}, nulls: map[int]bool{}, intervals: map[int]intervalInfo{}}
+	var open []int // indexes of the unclosed '(' before the current token
 	for i := 0; i < len(toks); i++ {
 		t := toks[i]
 		switch {
+		case t.isOp("("):
+			open = append(open, i)
+		case t.isOp(")") && len(open) > 0:
+			open = open[:len(open)-1]
+		}
+		switch {
+		case t.isWord("interval"):
+			iv, last, err := intervalLiteral(li, toks, i)
+			if err != nil {
+				return nil, nil, err
+			}
+			if iv != nil {
+				rw.intervals[i] = intervalInfo{lit: *iv, last: last}
+				repl := "'" + intervalMarker + strconv.Itoa(i) + "'"
+				if dateAddArg(toks, i, open) {
+					// DATE_ADD needs MySQL's own syntax; the translator
+					// reads the recorded literal instead of this stand-in.
+					repl = "INTERVAL 1 SECOND"
+				}
+				edits = append(edits, edit{t.off, toks[last].end, repl})
+				i = last
+			}
 		case t.isOp("||"):
 			edits = append(edits, edit{t.off, t.end, "<<"})
 		case t.isOp("<<") || t.isOp(">>"):
-			return nil, nil, nil, &Error{Pos: li.pos(t.off), Token: t.val, Msg: "bit shift operators are not supported"}
+			return nil, nil, &Error{Pos: li.pos(t.off), Token: t.val, Msg: "bit shift operators are not supported"}
 		case t.isWord("full") && i+1 < len(toks) && (toks[i+1].isWord("join") || toks[i+1].isWord("outer") && i+2 < len(toks) && toks[i+2].isWord("join")):
 			edits = append(edits, edit{t.off, t.end, "left"})
 		case t.isWord("nulls") && i+1 < len(toks) && (toks[i+1].isWord("first") || toks[i+1].isWord("last")):
 			edits = append(edits, edit{t.off, toks[i+1].end, ""})
-			nulls[i] = true
+			rw.nulls[i] = true
 			i++
 		case (t.isWord("cast") || t.isWord("convert")) && i+1 < len(toks) && toks[i+1].isOp("("):
 			ci, e, err := castTarget(li, toks, i)
 			if err != nil {
-				return nil, nil, nil, err
+				return nil, nil, err
 			}
 			if ci != nil {
-				casts[i] = *ci
+				rw.casts[i] = *ci
 				edits = append(edits, e)
 			}
 		}
@@ -130,7 +154,129 @@ func prepare(li *lineIndex, toks []token) (*queryText, map[int]castInfo, map[int
 		}
 		k++
 	}
-	return &queryText{text: b.String(), start: start, edits: edits}, casts, nulls, nil
+	return &queryText{text: b.String(), start: start, edits: edits}, rw, nil
+}
+
+// rewrites is what prepare changed, for the translator to read back.
+type rewrites struct {
+	casts     map[int]castInfo
+	nulls     map[int]bool // NULLS FIRST/LAST markers; cleared when claimed
+	intervals map[int]intervalInfo
+}
+
+// intervalInfo is an INTERVAL literal parsed by prepare, keyed by the index
+// of its INTERVAL word; vitess sees a marker string in its place, because
+// MySQL only allows INTERVAL as an operand of + and -, while spate accepts
+// it anywhere (tumble(ts, INTERVAL '1' MINUTE)).
+type intervalInfo struct {
+	lit  IntervalLit
+	last int // index of the literal's last token
+}
+
+// intervalMarker starts the string vitess sees instead of an INTERVAL
+// literal; the number after it is the INTERVAL word's token index, which
+// the translator checks against the literals prepare recorded.
+const intervalMarker = "\x00spate-interval:"
+
+// dateAddArg reports whether the INTERVAL at i is the second argument of
+// DATE_ADD/DATE_SUB/ADDDATE/SUBDATE, where vitess needs it verbatim.
+func dateAddArg(toks []token, i int, open []int) bool {
+	if i == 0 || !toks[i-1].isOp(",") || len(open) == 0 || open[len(open)-1] == 0 {
+		return false
+	}
+	f := toks[open[len(open)-1]-1]
+	return f.isWord("date_add") || f.isWord("date_sub") || f.isWord("adddate") || f.isWord("subdate")
+}
+
+// intervalLiteral parses INTERVAL [-]n UNIT, INTERVAL '[-]n' UNIT and
+// INTERVAL 'n unit' starting at toks[i]. It returns nil (and no error) when
+// the tokens are not such a literal, leaving them to vitess.
+func intervalLiteral(li *lineIndex, toks []token, i int) (*IntervalLit, int, *Error) {
+	j := i + 1
+	neg := false
+	if j < len(toks) && (toks[j].isOp("-") || toks[j].isOp("+")) {
+		neg = toks[j].isOp("-")
+		j++
+	}
+	if j >= len(toks) || (toks[j].kind != tokNumber && toks[j].kind != tokString) {
+		return nil, 0, nil
+	}
+	val, unit, last := toks[j].val, "", j
+	if j+1 < len(toks) && toks[j+1].kind == tokIdent && intervalUnit(toks[j+1].val) != "" {
+		unit, last = intervalUnit(toks[j+1].val), j+1
+	} else if toks[j].kind == tokNumber {
+		if j+1 < len(toks) && toks[j+1].kind == tokIdent {
+			return nil, 0, &Error{Pos: li.pos(toks[j+1].off), Token: li.text(toks[j+1]), Msg: fmt.Sprintf("unknown interval unit %s; use MILLISECOND, SECOND, MINUTE, HOUR, DAY or WEEK", strings.ToUpper(toks[j+1].val))}
+		}
+		return nil, 0, &Error{Pos: li.pos(toks[i].off), Token: li.text(toks[i]), Msg: fmt.Sprintf("INTERVAL %s needs a unit, like INTERVAL %s SECOND", toks[j].val, toks[j].val)}
+	} else if toks[j].kind == tokString {
+		// INTERVAL '10 seconds' (Postgres, DuckDB)
+		f := strings.Fields(val)
+		if len(f) != 2 || intervalUnit(strings.ToLower(f[1])) == "" {
+			return nil, 0, &Error{Pos: li.pos(toks[i].off), Token: li.text(toks[i]), Msg: fmt.Sprintf("cannot read the interval %q; write INTERVAL '10' SECOND or INTERVAL '10 seconds'", val)}
+		}
+		val, unit = f[0], intervalUnit(strings.ToLower(f[1]))
+	} else {
+		return nil, 0, nil
+	}
+	text := string(li.src[toks[i].off:toks[last].end])
+	ms, msg := intervalMillis(val, neg, unit, text)
+	if msg != "" {
+		return nil, 0, &Error{Pos: li.pos(toks[i].off), Token: li.text(toks[i]), Msg: msg}
+	}
+	return &IntervalLit{Pos: li.pos(toks[i].off), Millis: ms, Text: text}, last, nil
+}
+
+// intervalUnit returns the canonical (singular, lower-case) name of an
+// interval unit word, accepting plurals, or "" when w is not a unit.
+func intervalUnit(w string) string {
+	switch w {
+	case "microsecond", "second", "minute", "hour", "day", "week", "month", "quarter", "year",
+		"second_microsecond", "minute_microsecond", "minute_second", "hour_microsecond",
+		"hour_second", "hour_minute", "day_microsecond", "day_second", "day_minute",
+		"day_hour", "year_month":
+		return w
+	case "microseconds", "seconds", "minutes", "hours", "days", "weeks", "months", "quarters", "years":
+		return strings.TrimSuffix(w, "s")
+	case "millisecond", "milliseconds", "ms":
+		return "millisecond"
+	}
+	return ""
+}
+
+var unitMillis = map[string]*big.Rat{
+	"microsecond": big.NewRat(1, 1000),
+	"millisecond": big.NewRat(1, 1),
+	"second":      big.NewRat(1000, 1),
+	"minute":      big.NewRat(60_000, 1),
+	"hour":        big.NewRat(3_600_000, 1),
+	"day":         big.NewRat(86_400_000, 1),
+	"week":        big.NewRat(7*86_400_000, 1),
+}
+
+// intervalMillis converts a constant interval to milliseconds; msg is a
+// complete error sentence when it cannot.
+func intervalMillis(val string, neg bool, unit, text string) (ms int64, msg string) {
+	switch unit {
+	case "month", "quarter", "year", "year_month":
+		return 0, fmt.Sprintf("calendar intervals (%s) are not supported; use MILLISECOND, SECOND, MINUTE, HOUR, DAY or WEEK", strings.ToUpper(unit))
+	}
+	per, ok := unitMillis[unit]
+	if !ok {
+		return 0, fmt.Sprintf("the interval unit %s is not supported; use MILLISECOND, SECOND, MINUTE, HOUR, DAY or WEEK", strings.ToUpper(unit))
+	}
+	r, ok := new(big.Rat).SetString(strings.TrimSpace(val))
+	if !ok || strings.ContainsAny(val, "/eE") {
+		return 0, fmt.Sprintf("invalid INTERVAL value %q; expected a number", val)
+	}
+	r.Mul(r, per)
+	if neg {
+		r.Neg(r)
+	}
+	if !r.IsInt() || !r.Num().IsInt64() {
+		return 0, fmt.Sprintf("%s is not a whole number of milliseconds that fits in 64 bits", text)
+	}
+	return r.Num().Int64(), ""
 }
 
 // castTarget finds the type of the CAST or CONVERT whose word is toks[i]:
@@ -181,7 +327,7 @@ func parseQuery(li *lineIndex, toks []token, end int) (Query, error) {
 	if t := toks[0]; !t.isWord("select") && !t.isOp("(") && !t.isWord("with") {
 		return nil, &Error{Pos: li.pos(t.off), Token: li.text(t), Msg: "expected a SELECT query after AS"}
 	}
-	qt, casts, nulls, perr := prepare(li, toks)
+	qt, rw, perr := prepare(li, toks)
 	if perr != nil {
 		return nil, perr
 	}
@@ -197,13 +343,13 @@ func parseQuery(li *lineIndex, toks []token, end int) (Query, error) {
 	if !ok {
 		return nil, &Error{Pos: li.pos(toks[0].off), Token: li.text(toks[0]), Msg: "expected a SELECT query after AS"}
 	}
-	tr := &translator{li: li, toks: toks, casts: casts, nulls: nulls, end: end}
+	tr := &translator{li: li, toks: toks, rw: rw, end: end}
 	q, err := tr.query(ts)
 	if err != nil {
 		return nil, err
 	}
-	for i := range nulls {
-		if nulls[i] {
+	for i := range rw.nulls {
+		if rw.nulls[i] {
 			return nil, &Error{Pos: li.pos(toks[i].off), Token: li.text(toks[i]), Msg: "NULLS FIRST/LAST is only allowed after an ORDER BY item"}
 		}
 	}

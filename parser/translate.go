@@ -2,7 +2,7 @@ package parser
 
 import (
 	"fmt"
-	"math/big"
+	"strconv"
 	"strings"
 
 	"vitess.io/vitess/go/vt/sqlparser"
@@ -20,8 +20,7 @@ type translator struct {
 	li    *lineIndex
 	toks  []token
 	cur   int
-	casts map[int]castInfo
-	nulls map[int]bool // NULLS FIRST/LAST markers; cleared when claimed
+	rw    *rewrites
 	end   int
 	last  int // index of the last token claimed by take
 }
@@ -471,10 +470,10 @@ func (t *translator) orderBy(ob sqlparser.OrderBy) ([]OrderItem, error) {
 		}
 		item := OrderItem{Expr: e, Desc: o.Direction == sqlparser.DescOrder}
 		t.nextOp("asc", "desc")
-		if i := t.next(func(i int) bool { return t.nulls[i] }); i >= 0 {
+		if i := t.next(func(i int) bool { return t.rw.nulls[i] }); i >= 0 {
 			first := t.toks[i+1].isWord("first")
 			item.NullsFirst = &first
-			t.nulls[i] = false
+			t.rw.nulls[i] = false
 			t.cur = i + 2
 		}
 		out = append(out, item)
@@ -735,6 +734,16 @@ func (t *translator) colName(e *sqlparser.ColName) (Expr, error) {
 func (t *translator) literal(e *sqlparser.Literal) (Expr, error) {
 	switch e.Type {
 	case sqlparser.StrVal:
+		if k, ok := strings.CutPrefix(e.Val, intervalMarker); ok {
+			if i, err := strconv.Atoi(k); err == nil {
+				if iv, ok := t.rw.intervals[i]; ok {
+					t.take(i)
+					t.cur = iv.last + 1
+					lit := iv.lit
+					return &lit, nil
+				}
+			}
+		}
 		pos := t.take(t.seek(func(i int) bool { return t.toks[i].kind == tokString }))
 		// vitess joins adjacent strings ('a' 'b') into one literal.
 		for t.cur < len(t.toks) && t.toks[t.cur].kind == tokString {
@@ -940,7 +949,7 @@ func (t *translator) caseExpr(e *sqlparser.CaseExpr) (Expr, error) {
 func (t *translator) cast(word string, x sqlparser.Expr) (Expr, error) {
 	i := t.seek(t.call(word))
 	pos := t.take(i)
-	ci, ok := t.casts[i]
+	ci, ok := t.rw.casts[i]
 	if i < 0 && word == "convert" {
 		return nil, t.unsupported("BINARY")
 	}
@@ -1061,10 +1070,6 @@ func (t *translator) intervalDate(e *sqlparser.IntervalDateExpr) (Expr, error) {
 	return &BinaryExpr{Pos: fpos, Op: op, L: d, R: iv}, nil
 }
 
-var unitMillis = map[string]int64{
-	"second": 1000, "minute": 60_000, "hour": 3_600_000, "day": 86_400_000, "week": 7 * 86_400_000,
-}
-
 // interval builds an IntervalLit from INTERVAL value UNIT; the value must
 // be a constant number or string.
 func (t *translator) interval(v sqlparser.Expr, unit sqlparser.IntervalType, keyword bool) (*IntervalLit, error) {
@@ -1073,6 +1078,11 @@ func (t *translator) interval(v sqlparser.Expr, unit sqlparser.IntervalType, key
 	if keyword {
 		startTok = t.seek(t.word("interval"))
 		pos = t.take(startTok)
+		if iv, ok := t.rw.intervals[startTok]; ok {
+			t.cur = iv.last + 1
+			lit := iv.lit
+			return &lit, nil
+		}
 	}
 	neg := false
 	if u, ok := v.(*sqlparser.UnaryExpr); ok && u.Operator == sqlparser.UMinusOp {
@@ -1112,29 +1122,9 @@ func (t *translator) interval(v sqlparser.Expr, unit sqlparser.IntervalType, key
 	if startTok >= 0 && startTok < len(t.toks) && t.toks[startTok].off < endOff {
 		text = string(t.li.src[t.toks[startTok].off:endOff])
 	}
-	var perUnit *big.Rat
-	switch uname {
-	case "microsecond":
-		perUnit = big.NewRat(1, 1000)
-	case "month", "quarter", "year":
-		return nil, t.errAt(pos, "calendar intervals (%s) are not supported; use SECOND, MINUTE, HOUR, DAY or WEEK", strings.ToUpper(uname))
-	default:
-		ms, ok := unitMillis[uname]
-		if !ok {
-			return nil, t.errAt(pos, "the interval unit %s is not supported; use SECOND, MINUTE, HOUR, DAY or WEEK", strings.ToUpper(uname))
-		}
-		perUnit = big.NewRat(ms, 1)
+	ms, msg := intervalMillis(lit.Val, neg, intervalUnit(uname), text)
+	if msg != "" {
+		return nil, t.errAt(pos, "%s", msg)
 	}
-	r, ok := new(big.Rat).SetString(strings.TrimSpace(lit.Val))
-	if !ok {
-		return nil, t.errAt(pos, "invalid INTERVAL value %q; expected a number", lit.Val)
-	}
-	r.Mul(r, perUnit)
-	if neg {
-		r.Neg(r)
-	}
-	if !r.IsInt() || !r.Num().IsInt64() {
-		return nil, t.errAt(pos, "%s is not a whole number of milliseconds that fits in 64 bits", text)
-	}
-	return &IntervalLit{Pos: pos, Millis: r.Num().Int64(), Text: text}, nil
+	return &IntervalLit{Pos: pos, Millis: ms, Text: text}, nil
 }
