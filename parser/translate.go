@@ -17,12 +17,12 @@ import (
 // closing parentheses), so a construct vitess parsed differently can never
 // make the cursor jump over tokens that belong to later nodes.
 type translator struct {
-	li    *lineIndex
-	toks  []token
-	cur   int
-	rw    *rewrites
-	end   int
-	last  int // index of the last token claimed by take
+	li   *lineIndex
+	toks []token
+	cur  int
+	rw   *rewrites
+	end  int
+	last int // index of the last token claimed by take
 }
 
 // seek returns the index of the first token at or after the cursor that
