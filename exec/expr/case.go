@@ -114,13 +114,15 @@ func (p *pickNode) assemble(rows int) vec {
 	case arrow.STRING:
 		o := &p.sout
 		o.reset(rows)
+		data := o.data
 		for i, k := range p.choice[:rows] {
 			if k >= 0 && getBit(valid, i) {
-				o.data = append(o.data, p.vecs[k].str(i)...)
+				data = append(data, p.vecs[k].str(i)...)
 			}
-			o.finish(i)
+			o.offs[i+1] = int32(len(data))
 		}
-		out.offs, out.data = o.offs, o.data
+		o.data = data
+		out.offs, out.data = o.offs, data
 	case arrow.NULL:
 	}
 	return *out

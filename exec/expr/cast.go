@@ -375,23 +375,25 @@ func (n *castNode) eval(b arrow.RecordBatch, rows int) (vec, error) {
 	case castIntToString, castDoubleToString, castDecimalToString, castBoolToString, castTimestampToString:
 		o := &n.sout
 		o.reset(rows)
+		data := o.data
 		for i := 0; i < rows; i++ {
 			if ok(i) {
 				switch n.kind {
 				case castIntToString:
-					o.data = strconv.AppendInt(o.data, getInt(i), 10)
+					data = strconv.AppendInt(data, getInt(i), 10)
 				case castDoubleToString:
-					o.data = appendDouble(o.data, v.f64[i])
+					data = appendDouble(data, v.f64[i])
 				case castDecimalToString:
-					o.data = appendDecimal(o.data, v.dec[i], fromScale)
+					data = appendDecimal(data, v.dec[i], fromScale)
 				case castBoolToString:
-					o.data = strconv.AppendBool(o.data, v.bit(i))
+					data = strconv.AppendBool(data, v.bit(i))
 				case castTimestampToString:
-					o.data = appendTimestamp(o.data, v.i64[i])
+					data = appendTimestamp(data, v.i64[i])
 				}
 			}
-			o.finish(i)
+			o.offs[i+1] = int32(len(data))
 		}
+		o.data = data
 		return o.vec(v.valid), nil
 	}
 	return *out, nil

@@ -268,7 +268,19 @@ func strEqScalar(v *vec, s []byte, rows int, out []byte, negate bool) {
 // cmpBool compares booleans (false < true) with bitwise operations.
 type cmpBool struct {
 	binNode
-	op string
+	op     string
+	lbits  []byte
+	filled int
+}
+
+// scalarBits broadcasts a boolean literal to nb bytes, once.
+func (n *cmpBool) scalarBits(s byte, nb int) []byte {
+	if n.filled < nb {
+		n.lbits = grow(n.lbits, nb)
+		fillBytes(n.lbits, s)
+		n.filled = nb
+	}
+	return n.lbits[:nb]
 }
 
 func (n *cmpBool) eval(b arrow.RecordBatch, rows int) (vec, error) {
@@ -291,25 +303,33 @@ func (n *cmpBool) eval(b arrow.RecordBatch, rows int) (vec, error) {
 	} else {
 		y = bv.bits[:nb]
 	}
-	for i := range r {
-		a := x[i]
-		c := s
-		if y != nil {
-			c = y[i]
+	if y == nil {
+		y = n.scalarBits(s, nb)
+	}
+	switch n.op {
+	case "eq":
+		for i := range r {
+			r[i] = ^(x[i] ^ y[i])
 		}
-		switch n.op {
-		case "eq":
-			r[i] = ^(a ^ c)
-		case "ne":
-			r[i] = a ^ c
-		case "lt":
-			r[i] = ^a & c
-		case "le":
-			r[i] = ^a | c
-		case "gt":
-			r[i] = a &^ c
-		case "ge":
-			r[i] = a | ^c
+	case "ne":
+		for i := range r {
+			r[i] = x[i] ^ y[i]
+		}
+	case "lt":
+		for i := range r {
+			r[i] = ^x[i] & y[i]
+		}
+	case "le":
+		for i := range r {
+			r[i] = ^x[i] | y[i]
+		}
+	case "gt":
+		for i := range r {
+			r[i] = x[i] &^ y[i]
+		}
+	case "ge":
+		for i := range r {
+			r[i] = x[i] | ^y[i]
 		}
 	}
 	return *out, nil

@@ -190,6 +190,10 @@ func splitTS(ms int64) tsParts {
 func append2(dst []byte, v int) []byte { return append(dst, byte('0'+v/10), byte('0'+v%10)) }
 
 func appendPad(dst []byte, v int64, width int) []byte {
+	if width == 4 && v >= 0 && v <= 9999 {
+		x := int(v)
+		return append(dst, byte('0'+x/1000), byte('0'+x/100%10), byte('0'+x/10%10), byte('0'+x%10))
+	}
 	var tmp [24]byte
 	s := strconv.AppendInt(tmp[:0], v, 10)
 	for i := len(s); i < width; i++ {

@@ -230,8 +230,6 @@ func (s *strOut) reset(rows int) {
 	s.data = s.data[:0]
 }
 
-func (s *strOut) finish(i int) { s.offs[i+1] = int32(len(s.data)) }
-
 func (s *strOut) vec(valid []byte) vec {
 	return vec{offs: s.offs, data: s.data, valid: valid}
 }

@@ -58,8 +58,149 @@ func runeLen(s []byte) int {
 	return n
 }
 
-// likeMatch is the linear-backtracking wildcard match: on a mismatch after
-// a %, the % absorbs one more character and matching resumes.
+// likeProg is a pattern split at its % wildcards into segments of fixed
+// tokens. The first segment is anchored at the start, the last at the end
+// (matched backwards), and each middle segment at its leftmost occurrence,
+// which is always a correct choice for %; the search for a segment jumps
+// with bytes.Index to its literal prefix.
+type likeProg struct {
+	toks        []likeTok
+	segs        [][]likeTok
+	lits        [][]byte // literal prefix of each segment
+	litBuf      []byte
+	bounds      []int
+	lead, trail bool
+	noStar      bool
+}
+
+func (p *likeProg) build(toks []likeTok) {
+	p.toks = toks
+	p.segs, p.lits, p.litBuf = p.segs[:0], p.lits[:0], p.litBuf[:0]
+	p.lead = len(toks) > 0 && toks[0].kind == tokStar
+	p.trail = len(toks) > 0 && toks[len(toks)-1].kind == tokStar
+	p.noStar = true
+	start := 0
+	for i := 0; i <= len(toks); i++ {
+		if i < len(toks) && toks[i].kind != tokStar {
+			continue
+		}
+		if i < len(toks) {
+			p.noStar = false
+		}
+		if i > start || (p.noStar && i == len(toks)) {
+			p.segs = append(p.segs, toks[start:i])
+		}
+		start = i + 1
+	}
+	// Literal prefixes share one buffer; slice it only when it is final.
+	bounds := p.bounds[:0]
+	for _, seg := range p.segs {
+		b := len(p.litBuf)
+		for _, t := range seg {
+			if t.kind != tokByte {
+				break
+			}
+			p.litBuf = append(p.litBuf, t.b)
+		}
+		bounds = append(bounds, b, len(p.litBuf))
+	}
+	for k := range p.segs {
+		p.lits = append(p.lits, p.litBuf[bounds[2*k]:bounds[2*k+1]])
+	}
+	p.bounds = bounds
+}
+
+func matchFwd(s []byte, pos int, seg []likeTok) (int, bool) {
+	for _, t := range seg {
+		if pos >= len(s) {
+			return 0, false
+		}
+		if t.kind == tokByte {
+			if s[pos] != t.b {
+				return 0, false
+			}
+			pos++
+		} else {
+			pos += runeLen(s[pos:])
+		}
+	}
+	return pos, true
+}
+
+func matchBack(s []byte, end int, seg []likeTok) (int, bool) {
+	for k := len(seg) - 1; k >= 0; k-- {
+		if end <= 0 {
+			return 0, false
+		}
+		if t := seg[k]; t.kind == tokByte {
+			if s[end-1] != t.b {
+				return 0, false
+			}
+			end--
+		} else {
+			_, n := utf8.DecodeLastRune(s[:end])
+			end -= n
+		}
+	}
+	return end, true
+}
+
+// find returns the end of the leftmost match of seg in s at or after pos.
+func find(s []byte, pos int, seg []likeTok, lit []byte) (int, bool) {
+	for pos <= len(s) {
+		if len(lit) > 0 {
+			j := bytes.Index(s[pos:], lit)
+			if j < 0 {
+				return 0, false
+			}
+			pos += j
+		}
+		if e, ok := matchFwd(s, pos, seg); ok {
+			return e, true
+		}
+		if pos >= len(s) {
+			break
+		}
+		pos += runeLen(s[pos:])
+	}
+	return 0, false
+}
+
+func (p *likeProg) match(s []byte) bool {
+	segs, lits := p.segs, p.lits
+	if p.noStar {
+		e, ok := matchFwd(s, 0, segs[0])
+		return ok && e == len(s)
+	}
+	lo, hi := 0, len(s)
+	if !p.lead && len(segs) > 0 {
+		e, ok := matchFwd(s, 0, segs[0])
+		if !ok {
+			return false
+		}
+		lo = e
+		segs, lits = segs[1:], lits[1:]
+	}
+	if !p.trail && len(segs) > 0 {
+		st, ok := matchBack(s, hi, segs[len(segs)-1])
+		if !ok || st < lo {
+			return false
+		}
+		hi = st
+		segs, lits = segs[:len(segs)-1], lits[:len(lits)-1]
+	}
+	for k, seg := range segs {
+		e, ok := find(s[:hi], lo, seg, lits[k])
+		if !ok {
+			return false
+		}
+		lo = e
+	}
+	return true
+}
+
+// likeMatch is the plain backtracking matcher, kept as the reference the
+// tests compare likeProg with.
 func likeMatch(s []byte, p []likeTok) bool {
 	si, pi := 0, 0
 	starP, starS := -1, 0
@@ -147,6 +288,7 @@ type likeNode struct {
 	kind   likeKind
 	lit    []byte
 	toks   []likeTok
+	prog   likeProg
 
 	valid []byte
 	lower []byte
@@ -187,6 +329,7 @@ func newLike(ilike bool, args []node, out arrow.DataType) (node, error) {
 		}
 		n.litPat, n.toks = true, toks
 		n.kind, n.lit = classify(toks)
+		n.prog.build(toks)
 	}
 	return n, nil
 }
@@ -231,7 +374,7 @@ func (n *likeNode) eval(b arrow.RecordBatch, rows int) (vec, error) {
 			case likeAll:
 				hit = true
 			default:
-				hit = likeMatch(s, n.toks)
+				hit = n.prog.match(s)
 			}
 		} else {
 			if valid != nil && !getBit(valid, i) {
@@ -247,7 +390,8 @@ func (n *likeNode) eval(b arrow.RecordBatch, rows int) (vec, error) {
 				return vec{}, err
 			}
 			n.toks = toks
-			hit = likeMatch(s, toks)
+			n.prog.build(toks)
+			hit = n.prog.match(s)
 		}
 		r[i>>3] |= b2u(hit) << (uint(i) & 7)
 	}

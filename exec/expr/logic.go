@@ -165,9 +165,28 @@ func (n *notNode) eval(b arrow.RecordBatch, rows int) (vec, error) {
 
 // isTestNode is IS [NOT] NULL / TRUE / FALSE: never NULL itself.
 type isTestNode struct {
-	op  string
-	a   node
-	out vec
+	op         string
+	a          node
+	out        vec
+	one, zero  []byte
+	nOne, nZer int
+}
+
+func (n *isTestNode) ones(nb int) []byte {
+	if n.nOne < nb {
+		n.one = grow(n.one, nb)
+		fillBytes(n.one, 0xff)
+		n.nOne = nb
+	}
+	return n.one
+}
+
+func (n *isTestNode) zeros(nb int) []byte {
+	if n.nZer < nb {
+		n.zero = make([]byte, nb)
+		n.nZer = nb
+	}
+	return n.zero
 }
 
 func newIsTest(op string, args []node, out arrow.DataType) (node, error) {
@@ -199,29 +218,36 @@ func (n *isTestNode) eval(b arrow.RecordBatch, rows int) (vec, error) {
 		fillBytes(r, b2u(n.op == "is_not_null")*0xff)
 		return n.out, nil
 	}
-	m := v.valid
-	for i := range r {
-		mb := byte(0xff)
-		if m != nil {
-			mb = m[i]
+	m, x := v.valid, v.bits
+	if m == nil {
+		m = n.ones(nb)
+	}
+	if x == nil {
+		x = n.zeros(nb)
+	}
+	m, x = m[:nb], x[:nb]
+	switch n.op {
+	case "is_null":
+		for i := range r {
+			r[i] = ^m[i]
 		}
-		var x byte
-		if v.bits != nil {
-			x = v.bits[i]
+	case "is_not_null":
+		copy(r, m)
+	case "is_true":
+		for i := range r {
+			r[i] = x[i] & m[i]
 		}
-		switch n.op {
-		case "is_null":
-			r[i] = ^mb
-		case "is_not_null":
-			r[i] = mb
-		case "is_true":
-			r[i] = x & mb
-		case "is_false":
-			r[i] = ^x & mb
-		case "is_not_true":
-			r[i] = ^(x & mb)
-		case "is_not_false":
-			r[i] = ^(^x & mb)
+	case "is_false":
+		for i := range r {
+			r[i] = ^x[i] & m[i]
+		}
+	case "is_not_true":
+		for i := range r {
+			r[i] = ^(x[i] & m[i])
+		}
+	case "is_not_false":
+		for i := range r {
+			r[i] = ^(^x[i] & m[i])
 		}
 	}
 	return n.out, nil

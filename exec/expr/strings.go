@@ -240,15 +240,17 @@ func (n *concatNode) eval(b arrow.RecordBatch, rows int) (vec, error) {
 	}
 	o := &n.sout
 	o.reset(rows)
+	data := o.data
 	for i := 0; i < rows; i++ {
 		for k := range n.vecs {
 			v := &n.vecs[k]
 			if v.valid == nil || getBit(v.valid, i) {
-				o.data = append(o.data, v.data[v.offs[i]:v.offs[i+1]]...)
+				data = append(data, v.data[v.offs[i]:v.offs[i+1]]...)
 			}
 		}
-		o.finish(i)
+		o.offs[i+1] = int32(len(data))
 	}
+	o.data = data
 	return o.vec(nil), nil
 }
 
@@ -276,16 +278,17 @@ func (n *strFunc) eval(b arrow.RecordBatch, rows int) (vec, error) {
 	}
 	o := &n.sout
 	o.reset(rows)
+	data := o.data
 	switch n.op {
 	case "lower":
 		for i := 0; i < rows; i++ {
-			o.data = appendLower(o.data, x.get(i))
-			o.finish(i)
+			data = appendLower(data, x.get(i))
+			o.offs[i+1] = int32(len(data))
 		}
 	case "upper":
 		for i := 0; i < rows; i++ {
-			o.data = appendUpper(o.data, x.get(i))
-			o.finish(i)
+			data = appendUpper(data, x.get(i))
+			o.offs[i+1] = int32(len(data))
 		}
 	case "substring":
 		from := n.m.int(1)
@@ -300,31 +303,31 @@ func (n *strFunc) eval(b arrow.RecordBatch, rows int) (vec, error) {
 				if hasLen {
 					l = length.get(i)
 				}
-				o.data = append(o.data, substring(x.get(i), from.get(i), l)...)
+				data = append(data, substring(x.get(i), from.get(i), l)...)
 			}
-			o.finish(i)
+			o.offs[i+1] = int32(len(data))
 		}
 	case "substring_index":
 		delim, count := n.m.str(1), n.m.int(2)
 		for i := 0; i < rows; i++ {
 			if valid == nil || getBit(valid, i) {
-				o.data = append(o.data, substringIndex(x.get(i), delim.get(i), count.get(i))...)
+				data = append(data, substringIndex(x.get(i), delim.get(i), count.get(i))...)
 			}
-			o.finish(i)
+			o.offs[i+1] = int32(len(data))
 		}
 	case "replace":
 		from, to := n.m.str(1), n.m.str(2)
 		for i := 0; i < rows; i++ {
-			o.data = appendReplace(o.data, x.get(i), from.get(i), to.get(i))
-			o.finish(i)
+			data = appendReplace(data, x.get(i), from.get(i), to.get(i))
+			o.offs[i+1] = int32(len(data))
 		}
 	case "split_part":
 		delim, idx := n.m.str(1), n.m.int(2)
 		for i := 0; i < rows; i++ {
 			if valid == nil || getBit(valid, i) {
-				o.data = append(o.data, splitPart(x.get(i), delim.get(i), idx.get(i))...)
+				data = append(data, splitPart(x.get(i), delim.get(i), idx.get(i))...)
 			}
-			o.finish(i)
+			o.offs[i+1] = int32(len(data))
 		}
 	case "regexp_substr":
 		// A row without a match becomes NULL.
@@ -333,7 +336,7 @@ func (n *strFunc) eval(b arrow.RecordBatch, rows int) (vec, error) {
 			if valid == nil || getBit(valid, i) {
 				s := x.get(i)
 				if loc := n.re.FindIndex(s); loc != nil {
-					o.data = append(o.data, s[loc[0]:loc[1]]...)
+					data = append(data, s[loc[0]:loc[1]]...)
 				} else {
 					if own == nil {
 						own = ownValid(&n.m.valid, valid, rows)
@@ -342,9 +345,10 @@ func (n *strFunc) eval(b arrow.RecordBatch, rows int) (vec, error) {
 					clearBit(own, i)
 				}
 			}
-			o.finish(i)
+			o.offs[i+1] = int32(len(data))
 		}
 	}
+	o.data = data
 	return o.vec(valid), nil
 }
 

@@ -186,12 +186,14 @@ func (n *dateFormat) eval(b arrow.RecordBatch, rows int) (vec, error) {
 	}
 	o := &n.sout
 	o.reset(rows)
+	data := o.data
 	for i := 0; i < rows; i++ {
 		if v.isValid(i) {
-			o.data = appendDateFormat(o.data, n.steps, v.i64[i])
+			data = appendDateFormat(data, n.steps, v.i64[i])
 		}
-		o.finish(i)
+		o.offs[i+1] = int32(len(data))
 	}
+	o.data = data
 	return o.vec(v.valid), nil
 }
 
