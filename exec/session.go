@@ -1,0 +1,462 @@
+package exec
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+
+	"github.com/spate-sql/spate/exec/expr"
+)
+
+// SessionAggregate groups the rows of each key into sessions: two events
+// of a key are in the same session when a chain of events less than Gap
+// apart joins them (as DuckDB computes it with lag() over the complete
+// input: a new session starts where ts - previous ts >= gap). A session
+// covers [first event, last event + gap) and is emitted, append-only,
+// once the watermark reaches its end.
+//
+// Events arrive out of order (up to the watermark delay), so a session is
+// grown incrementally: an event joins every open session of its key it is
+// within Gap of, which can bridge two sessions into one. Per key the open
+// sessions form a list sorted by start (usually of length one); each
+// session has an id indexing the aggregate state arrays. A merge folds
+// one session's state into the other's with aggState.merge, so merging
+// costs one state, not a replay of events.
+//
+// An event that would open a session whose end is already at or before
+// the watermark is late: it is dropped, counted and sent to the dead
+// letters.
+type SessionAggregate struct {
+	opBase
+	aggCore
+	gap   int64
+	timeX *exprInput
+	wm    int64
+
+	kt       *keyTable
+	keyHead  []uint32 // per key id: first open session + 1
+	liveKeys int      // keys with an open session
+
+	// per session id
+	sKey   []uint32
+	sStart []int64
+	sLast  []int64
+	sNext  []uint32 // next session of the same key + 1 (by start)
+	sGen   []uint32 // bumped when the id is freed, to spot stale heap entries
+	sLive  []bool
+	fwd    []uint32 // during a batch: merged into fwd-1
+	free   []uint32
+	nsess  int
+	nopen  int
+	aggs   []aggState
+	ends   sessionHeap
+
+	vecs    []keyVec
+	hashes  []uint64
+	kids    []uint32
+	sids    []uint32
+	ident   []int32
+	sel     []int32
+	merges  [][2]uint32 // (merged session, session it went into)
+	closing []uint32
+	raw     []byte
+}
+
+func newSessionAggregate(spec *AggregateSpec, out, in *arrow.Schema) (*SessionAggregate, error) {
+	w := spec.Window
+	if w == nil || w.Kind != SessionWindow {
+		return nil, errors.New("session aggregate without a session window")
+	}
+	if w.Gap <= 0 {
+		return nil, fmt.Errorf("session gap must be positive, got %dms", w.Gap)
+	}
+	if w.Time == nil || !isTimestamp(w.Time.DataType()) {
+		return nil, fmt.Errorf("session time %v must be a TIMESTAMP expression", w.Time)
+	}
+	a := &SessionAggregate{gap: w.Gap, wm: MinWatermark}
+	if err := a.init(spec, out, in, true, false); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+func (a *SessionAggregate) Open(ctx *OpContext, out Emitter) error {
+	if err := a.open(ctx, out); err != nil {
+		return err
+	}
+	if err := a.openExprs(ctx); err != nil {
+		return err
+	}
+	t, err := newExprInput(a.spec.Window.Time, a.in, ctx.Alloc)
+	if err != nil {
+		return fmt.Errorf("session time: %w", err)
+	}
+	a.timeX = t
+	a.vecs = make([]keyVec, len(a.keys))
+	for i := range a.vecs {
+		a.vecs[i].kind = a.keyKinds[i]
+	}
+	a.kt = newKeyTable(a.keyKinds)
+	a.aggs = a.newAggStates()
+	return nil
+}
+
+func (a *SessionAggregate) Push(port int, b arrow.RecordBatch) error {
+	n := int(b.NumRows())
+	if n == 0 {
+		return nil
+	}
+	defer a.releaseInputs()
+	if err := a.evalInputs(b, a.vecs); err != nil {
+		return err
+	}
+	ta, err := a.timeX.eval(b)
+	if err != nil {
+		return fmt.Errorf("session time: %w", err)
+	}
+	defer ta.Release()
+	if !isTimestamp(ta.DataType()) {
+		return fmt.Errorf("session time: evaluator returned %s, want timestamp", ta.DataType())
+	}
+	ts := values[int64](ta)
+	a.hashes = hashKeys(a.vecs, n, a.hashes)
+	a.kids = resizeSlice(a.kids, n)
+	a.ident = identity(a.ident, n)
+	a.kt.findOrInsert(a.vecs, a.hashes, a.ident, a.kids)
+	a.keyHead = resizeZero(a.keyHead, a.kt.n)
+	a.sids = resizeSlice(a.sids, n)
+	a.sel, a.merges = a.sel[:0], a.merges[:0]
+	hasNulls := ta.NullN() > 0
+	for i := 0; i < n; i++ {
+		if hasNulls && ta.IsNull(i) {
+			if err := a.deadLetter(b, i, "NULL event time"); err != nil {
+				return err
+			}
+			continue
+		}
+		s, ok := a.assign(a.kids[i], ts[i])
+		if !ok {
+			a.ctx.Metrics.LateEvents.Add(1)
+			reason := fmt.Sprintf("late event: session [%s, %s) closed at watermark %s",
+				fmtTime(ts[i]), fmtTime(ts[i]+a.gap), fmtTime(a.wm))
+			if err := a.deadLetter(b, i, reason); err != nil {
+				return err
+			}
+			continue
+		}
+		a.sids[i] = s
+		a.sel = append(a.sel, int32(i))
+	}
+	if len(a.merges) > 0 {
+		for _, i := range a.sel {
+			a.sids[i] = a.resolve(a.sids[i])
+		}
+	}
+	for j, st := range a.aggs {
+		st.resize(a.nsess)
+		if err := st.update(a.sids, a.sel, a.argArrs[j]); err != nil {
+			return fmt.Errorf("aggregate %s: %w", a.spec.Aggs[j].Name, err)
+		}
+	}
+	for _, m := range a.merges {
+		src, dst := m[0], a.resolve(m[1])
+		for j, st := range a.aggs {
+			if err := st.merge(dst, src); err != nil {
+				return fmt.Errorf("aggregate %s: %w", a.spec.Aggs[j].Name, err)
+			}
+		}
+	}
+	for _, m := range a.merges {
+		a.freeSession(m[0])
+	}
+	a.ctx.Metrics.StateRows.Set(int64(a.nopen))
+	return nil
+}
+
+func (a *SessionAggregate) resolve(s uint32) uint32 {
+	for a.fwd[s] != 0 {
+		s = a.fwd[s] - 1
+	}
+	return s
+}
+
+// assign puts an event of key k at time t into a session and returns its
+// id; false when the event is late.
+func (a *SessionAggregate) assign(k uint32, t int64) (uint32, bool) {
+	gap := a.gap
+	prev := uint32(0)
+	for e := a.keyHead[k]; e != 0; e = a.sNext[e-1] {
+		s := e - 1
+		if a.sLast[s]+gap <= t {
+			prev = e
+			continue
+		}
+		if t+gap <= a.sStart[s] {
+			break // t falls before s, in no session
+		}
+		if t < a.sStart[s] {
+			a.sStart[s] = t
+		}
+		if t > a.sLast[s] {
+			a.sLast[s] = t
+			// t may now be within gap of the next session: bridge them.
+			if nx := a.sNext[s]; nx != 0 && t+gap > a.sStart[nx-1] {
+				o := nx - 1
+				a.sLast[s] = max(a.sLast[s], a.sLast[o])
+				a.sStart[s] = min(a.sStart[s], a.sStart[o])
+				a.sNext[s] = a.sNext[o]
+				a.fwd[o] = s + 1
+				a.merges = append(a.merges, [2]uint32{o, s})
+			}
+		}
+		return s, true
+	}
+	if t+gap <= a.wm {
+		return 0, false
+	}
+	s := a.allocSession(k, t)
+	if prev == 0 {
+		if a.keyHead[k] == 0 {
+			a.liveKeys++
+		}
+		a.sNext[s] = a.keyHead[k]
+		a.keyHead[k] = s + 1
+	} else {
+		a.sNext[s] = a.sNext[prev-1]
+		a.sNext[prev-1] = s + 1
+	}
+	a.ends.push(sessionEnd{end: t + gap, sid: s, gen: a.sGen[s]})
+	return s, true
+}
+
+func (a *SessionAggregate) allocSession(k uint32, t int64) uint32 {
+	var s uint32
+	if n := len(a.free); n > 0 {
+		s = a.free[n-1]
+		a.free = a.free[:n-1]
+	} else {
+		s = uint32(a.nsess)
+		a.nsess++
+		a.sKey = append(a.sKey, 0)
+		a.sStart = append(a.sStart, 0)
+		a.sLast = append(a.sLast, 0)
+		a.sNext = append(a.sNext, 0)
+		a.sGen = append(a.sGen, 0)
+		a.sLive = append(a.sLive, false)
+		a.fwd = append(a.fwd, 0)
+	}
+	a.sKey[s], a.sStart[s], a.sLast[s], a.sNext[s], a.sLive[s], a.fwd[s] = k, t, t, 0, true, 0
+	a.nopen++
+	return s
+}
+
+func (a *SessionAggregate) freeSession(s uint32) {
+	for _, st := range a.aggs {
+		st.clear(s)
+	}
+	a.sGen[s]++
+	a.sLive[s] = false
+	a.fwd[s] = 0
+	a.free = append(a.free, s)
+	a.nopen--
+}
+
+// unlink removes session s from its key's list.
+func (a *SessionAggregate) unlink(s uint32) {
+	k := a.sKey[s]
+	if a.keyHead[k] == s+1 {
+		a.keyHead[k] = a.sNext[s]
+		if a.keyHead[k] == 0 {
+			a.liveKeys--
+		}
+		return
+	}
+	for e := a.keyHead[k]; e != 0; e = a.sNext[e-1] {
+		if a.sNext[e-1] == s+1 {
+			a.sNext[e-1] = a.sNext[s]
+			return
+		}
+	}
+}
+
+func (a *SessionAggregate) deadLetter(b arrow.RecordBatch, row int, reason string) error {
+	a.raw = AppendRowJSON(a.raw[:0], b, row)
+	a.ctx.Metrics.DeadLetters.Add(1)
+	err := a.ctx.DeadLetters.WriteDeadLetter(DeadLetter{Source: a.ctx.Name, Partition: -1, Offset: -1,
+		Raw: a.raw, Reason: reason, Time: time.Now()})
+	if err != nil {
+		return fmt.Errorf("session aggregate: dead letter: %w", err)
+	}
+	return nil
+}
+
+func (a *SessionAggregate) Watermark(wm int64) error {
+	if wm > a.wm {
+		a.wm = wm
+	}
+	a.closing = a.closing[:0]
+	for a.ends.len() > 0 && a.ends.top().end <= a.wm {
+		e := a.ends.pop()
+		s := e.sid
+		if !a.sLive[s] || a.sGen[s] != e.gen {
+			continue
+		}
+		if end := a.sLast[s] + a.gap; end > a.wm {
+			a.ends.push(sessionEnd{end: end, sid: s, gen: e.gen})
+			continue
+		}
+		a.closing = append(a.closing, s)
+	}
+	if len(a.closing) == 0 {
+		return nil
+	}
+	slices.SortFunc(a.closing, func(x, y uint32) int {
+		if c := cmpInt64(a.sLast[x], a.sLast[y]); c != 0 {
+			return c
+		}
+		return cmpInt64(a.sStart[x], a.sStart[y])
+	})
+	err := a.emitSessions(a.closing)
+	for _, s := range a.closing {
+		a.unlink(s)
+		a.freeSession(s)
+	}
+	a.maybeCompactKeys()
+	a.ctx.Metrics.StateRows.Set(int64(a.nopen))
+	return err
+}
+
+func (a *SessionAggregate) emitSessions(sids []uint32) error {
+	alloc := a.ctx.Alloc
+	n := len(sids)
+	cols := make([]arrow.Array, 0, a.schema.NumFields())
+	defer func() { releaseArrays(cols) }()
+	kids := make([]uint32, n)
+	starts := make([]int64, n)
+	for j, s := range sids {
+		kids[j] = a.sKey[s]
+		starts[j] = a.sStart[s]
+	}
+	for c := range a.keys {
+		col, err := a.kt.buildKeyColumn(alloc, c, a.keyTypes[c], kids)
+		if err != nil {
+			return fmt.Errorf("session aggregate: %w", err)
+		}
+		cols = append(cols, col)
+	}
+	cols = append(cols, int64Array(alloc, expr.TypeTimestamp, starts, 0))
+	for j, s := range sids {
+		starts[j] = a.sLast[s]
+	}
+	cols = append(cols, int64Array(alloc, expr.TypeTimestamp, starts, a.gap))
+	for i, st := range a.aggs {
+		col, err := st.build(alloc, sids)
+		if err != nil {
+			return fmt.Errorf("aggregate %s: %w", a.spec.Aggs[i].Name, err)
+		}
+		cols = append(cols, col)
+	}
+	out := array.NewRecordBatch(a.schema, cols, int64(n))
+	defer out.Release()
+	fb, err := a.filterHaving(alloc, out)
+	if err != nil || fb == nil {
+		return err
+	}
+	defer fb.Release()
+	return a.emit(fb)
+}
+
+// maybeCompactKeys drops keys without open sessions from the key table
+// once they are the majority, so state follows the open sessions rather
+// than every key ever seen.
+func (a *SessionAggregate) maybeCompactKeys() {
+	if a.kt.n < 1024 || a.kt.n <= 2*a.liveKeys {
+		return
+	}
+	keep := make([]uint32, 0, a.liveKeys)
+	remap := make([]uint32, a.kt.n)
+	for k, h := range a.keyHead[:a.kt.n] {
+		if h != 0 {
+			remap[k] = uint32(len(keep))
+			keep = append(keep, uint32(k))
+		}
+	}
+	a.kt.compact(keep)
+	heads := make([]uint32, len(keep))
+	for j, k := range keep {
+		heads[j] = a.keyHead[k]
+	}
+	a.keyHead = heads
+	for s := 0; s < a.nsess; s++ {
+		if a.sLive[s] {
+			a.sKey[s] = remap[a.sKey[s]]
+		}
+	}
+}
+
+func (a *SessionAggregate) Close() error {
+	a.releaseInputs()
+	a.kt, a.aggs, a.keyHead = nil, nil, nil
+	a.ends = sessionHeap{}
+	a.nopen = 0
+	if a.ctx != nil {
+		a.ctx.Metrics.StateRows.Set(0)
+	}
+	return nil
+}
+
+// sessionEnd is a heap entry: session sid (of generation gen) ends at
+// end, or later if it grew since the entry was pushed.
+type sessionEnd struct {
+	end int64
+	sid uint32
+	gen uint32
+}
+
+// sessionHeap is a binary min-heap on end. Entries are pushed when a
+// session opens and re-pushed lazily when one pops but its session grew,
+// so a growing session costs no heap work per event.
+type sessionHeap struct{ h []sessionEnd }
+
+func (q *sessionHeap) len() int        { return len(q.h) }
+func (q *sessionHeap) top() sessionEnd { return q.h[0] }
+
+func (q *sessionHeap) push(e sessionEnd) {
+	q.h = append(q.h, e)
+	i := len(q.h) - 1
+	for i > 0 {
+		p := (i - 1) / 2
+		if q.h[p].end <= q.h[i].end {
+			break
+		}
+		q.h[p], q.h[i] = q.h[i], q.h[p]
+		i = p
+	}
+}
+
+func (q *sessionHeap) pop() sessionEnd {
+	top := q.h[0]
+	last := len(q.h) - 1
+	q.h[0] = q.h[last]
+	q.h = q.h[:last]
+	i := 0
+	for {
+		l, r, m := 2*i+1, 2*i+2, i
+		if l < last && q.h[l].end < q.h[m].end {
+			m = l
+		}
+		if r < last && q.h[r].end < q.h[m].end {
+			m = r
+		}
+		if m == i {
+			break
+		}
+		q.h[i], q.h[m] = q.h[m], q.h[i]
+		i = m
+	}
+	return top
+}
