@@ -7,6 +7,16 @@ import "strings"
 func Suggest(name string, candidates []string) string {
 	name = strings.ToLower(name)
 	best, bestD := "", 0
+	// A name that is a distinctive part of a candidate (ttl of
+	// timeline_ttl) is a likely abbreviation.
+	if len(name) >= 3 {
+		for _, c := range candidates {
+			lc := strings.ToLower(c)
+			if lc != name && (strings.HasSuffix(lc, "_"+name) || strings.HasPrefix(lc, name+"_")) {
+				return c
+			}
+		}
+	}
 	for _, c := range candidates {
 		d := editDistance(name, strings.ToLower(c))
 		if best == "" || d < bestD {
@@ -21,7 +31,7 @@ func Suggest(name string, candidates []string) string {
 	if limit < 1 {
 		limit = 1
 	}
-	if bestD > limit {
+	if bestD > limit || bestD >= len(name) {
 		return ""
 	}
 	return best
@@ -37,6 +47,8 @@ func DidYouMean(name string, candidates []string) string {
 }
 
 func editDistance(a, b string) int {
+	// Optimal string alignment distance: Levenshtein plus transpositions.
+	prev2 := make([]int, len(b)+1)
 	prev := make([]int, len(b)+1)
 	cur := make([]int, len(b)+1)
 	for j := range prev {
@@ -50,8 +62,12 @@ func editDistance(a, b string) int {
 				cost = 0
 			}
 			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				// A swap of two neighbours counts as one edit.
+				cur[j] = min(cur[j], prev2[j-2]+1)
+			}
 		}
-		prev, cur = cur, prev
+		prev2, prev, cur = prev, cur, prev2
 	}
 	return prev[len(b)]
 }

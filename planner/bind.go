@@ -274,17 +274,30 @@ func (b *binder) arith(x *parser.BinaryExpr, op, fn string) (expr.Expr, error) {
 	if op == "DIV" && !isInteger(t) {
 		return nil, parser.Errorf(x.Pos, op, "DIV needs integers, got %s (use / for a DOUBLE quotient)", catalog.TypeString(t))
 	}
+	rt0 := rt
 	rt = t
 	if d, ok := t.(*arrow.Decimal128Type); ok {
 		switch fn {
 		case "add", "sub":
 			rt = expr.DecimalType(min(catalog.MaxDecimalPrecision, d.Precision+1), d.Scale)
 		case "mul":
-			if 2*d.Scale > catalog.MaxDecimalPrecision {
+			// DuckDB: DECIMAL(p1,s1) * DECIMAL(p2,s2) is DECIMAL(p1+p2,
+			// s1+s2) (integers count as DECIMAL(10,0) / DECIMAL(19,0)).
+			// exec multiplies the common-typed arguments (scale 2s) and
+			// rescales exactly to the result's scale.
+			p1, s1 := decimalOf(lt)
+			if !catalog.IsNumeric(lt) {
+				p1, s1 = d.Precision, d.Scale
+			}
+			p2, s2 := decimalOf(rt0)
+			if !catalog.IsNumeric(rt0) {
+				p2, s2 = d.Precision, d.Scale
+			}
+			if 2*d.Scale > catalog.MaxDecimalPrecision || s1+s2 > catalog.MaxDecimalPrecision {
 				args[0], args[1] = mustCoerce(args[0], expr.TypeDouble), mustCoerce(args[1], expr.TypeDouble)
 				rt = expr.TypeDouble
 			} else {
-				rt = expr.DecimalType(min(catalog.MaxDecimalPrecision, 2*d.Precision), 2*d.Scale)
+				rt = expr.DecimalType(min(catalog.MaxDecimalPrecision, p1+p2), s1+s2)
 			}
 		}
 	}
@@ -392,19 +405,44 @@ func (b *binder) like(x *parser.BinaryExpr, not bool) (expr.Expr, error) {
 	return e, nil
 }
 
-// concatOp is a || b: NULL when either side is NULL (unlike concat(),
-// which skips NULLs).
+// concatOp is a || b || ...: NULL when any operand is NULL (unlike
+// concat(), which skips NULLs). A chain becomes one concat call.
 func (b *binder) concatOp(x *parser.BinaryExpr) (expr.Expr, error) {
-	l, r, err := b.bindPair(x.L, x.R)
-	if err != nil {
-		return nil, err
+	var operands []parser.Expr
+	var collect func(e parser.Expr)
+	collect = func(e parser.Expr) {
+		if be, ok := e.(*parser.BinaryExpr); ok && be.Op == "||" {
+			collect(be.L)
+			collect(be.R)
+			return
+		}
+		operands = append(operands, e)
 	}
-	l, r = toVarchar(l), toVarchar(r)
-	cat := call("concat", expr.TypeVarchar, l, r)
-	if isLit(l) && isLit(r) {
+	collect(x)
+	args := make([]expr.Expr, len(operands))
+	var nullTests []expr.Expr
+	for i, o := range operands {
+		v, err := b.bind(o)
+		if err != nil {
+			return nil, err
+		}
+		args[i] = toVarchar(v)
+		if l, ok := args[i].(*expr.Literal); ok {
+			if l.Value == nil {
+				return &expr.Literal{Value: nil, Type: expr.TypeVarchar}, nil
+			}
+			continue
+		}
+		nullTests = append(nullTests, call("is_null", expr.TypeBoolean, args[i]))
+	}
+	cat := call("concat", expr.TypeVarchar, args...)
+	if len(nullTests) == 0 {
 		return foldNode(cat), nil
 	}
-	anyNull := call("or", expr.TypeBoolean, call("is_null", expr.TypeBoolean, l), call("is_null", expr.TypeBoolean, r))
+	anyNull := nullTests[0]
+	for _, t := range nullTests[1:] {
+		anyNull = call("or", expr.TypeBoolean, anyNull, t)
+	}
 	return call("case", expr.TypeVarchar, anyNull, &expr.Literal{Value: nil, Type: expr.TypeVarchar}, cat), nil
 }
 

@@ -232,6 +232,9 @@ func fmtExpr(e expr.Expr) string {
 		for i, a := range x.Args {
 			args[i] = fmtExpr(a)
 		}
+		if x.Func == "div" && isInteger(x.Type) {
+			return "(" + args[0] + " // " + args[1] + ")"
+		}
 		if sym, ok := opSymbols[x.Func]; ok && len(args) == 2 {
 			return "(" + args[0] + " " + sym + " " + args[1] + ")"
 		}
