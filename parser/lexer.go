@@ -145,6 +145,23 @@ func lex(src []byte) ([]token, *lexError) {
 			}
 			toks = append(toks, t)
 			i = end
+		case (c == 'N' || c == 'n') && i+1 < n && (src[i+1] == '\'' || src[i+1] == '"'):
+			// N'national string', one token as in vitess.
+			val, end, ok := scanString(src, i+1)
+			if !ok {
+				return nil, &lexError{off: i, token: lineHead(src[i:], 12), msg: "unterminated string literal"}
+			}
+			toks = append(toks, token{kind: tokString, val: val, off: i, end: end})
+			i = end
+		case (c == 'X' || c == 'x' || c == 'B' || c == 'b') && i+1 < n && src[i+1] == '\'':
+			// X'1F' and B'101': hex and bit strings, refused later.
+			end := strings.IndexByte(string(src[i+2:]), '\'')
+			if end < 0 {
+				return nil, &lexError{off: i, token: lineHead(src[i:], 12), msg: "unterminated string literal"}
+			}
+			end += i + 3
+			toks = append(toks, token{kind: tokNumber, val: string(src[i:end]), off: i, end: end})
+			i = end
 		case isIdentByte(c):
 			j := i + 1
 			for j < n && (isIdentByte(src[j]) || isDigit(src[j])) {
@@ -186,49 +203,66 @@ func isHexDigit(c byte) bool {
 	return isDigit(c) || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }
 
-// scanNumber follows vitess's scanner: 0x/0b prefixes, decimals, exponents;
-// digits running into letters make a word (MySQL allows "1abc" as a name).
+// scanNumber mirrors vitess's scanner token for token, so both sides
+// agree on where a number ends: 0x/0b prefixes, decimals, an exponent
+// (even without digits: vitess reads "0E" as a float), and digits running
+// into letters make a word (MySQL allows "1abc" as a name).
 func scanNumber(src []byte, i int) (end int, word bool) {
 	n := len(src)
 	j := i
+	digits := func(ok func(byte) bool) {
+		for j < n && ok(src[j]) {
+			j++
+		}
+	}
 	isFloat := false
-	if src[j] == '0' && j+1 < n && (src[j+1] == 'x' || src[j+1] == 'X') && j+2 < n && isHexDigit(src[j+2]) {
+	switch {
+	case src[j] == '.':
+		isFloat = true
+		j++
+		digits(isDigit)
+		j = exponent(src, j)
+	case src[j] == '0' && j+1 < n && (src[j+1] == 'x' || src[j+1] == 'X'):
 		j += 2
-		for j < n && isHexDigit(src[j]) {
-			j++
-		}
-	} else {
-		for j < n && isDigit(src[j]) {
-			j++
-		}
+		digits(isHexDigit)
+	case src[j] == '0' && j+1 < n && (src[j+1] == 'b' || src[j+1] == 'B'):
+		j += 2
+		digits(func(c byte) bool { return c == '0' || c == '1' })
+	default:
+		digits(isDigit)
 		if j < n && src[j] == '.' {
 			isFloat = true
 			j++
-			for j < n && isDigit(src[j]) {
-				j++
-			}
+			digits(isDigit)
 		}
-		if j < n && (src[j] == 'e' || src[j] == 'E') {
-			k := j + 1
-			if k < n && (src[k] == '+' || src[k] == '-') {
-				k++
-			}
-			if k < n && isDigit(src[k]) {
-				isFloat = true
-				j = k
-				for j < n && isDigit(src[j]) {
-					j++
-				}
-			}
+		if k := exponent(src, j); k != j {
+			isFloat, j = true, k
 		}
 	}
-	if !isFloat && j < n && isIdentByte(src[j]) {
-		for j < n && (isIdentByte(src[j]) || isDigit(src[j])) {
-			j++
-		}
+	if !isFloat && j < n && isASCIILetter(src[j]) {
+		digits(func(c byte) bool { return isASCIILetter(c) || isDigit(c) })
 		return j, true
 	}
 	return j, false
+}
+
+// exponent scans "e[+-]digits" at j, digits optional as in vitess.
+func exponent(src []byte, j int) int {
+	if j < len(src) && (src[j] == 'e' || src[j] == 'E') {
+		j++
+		if j < len(src) && (src[j] == '+' || src[j] == '-') {
+			j++
+		}
+		for j < len(src) && isDigit(src[j]) {
+			j++
+		}
+	}
+	return j
+}
+
+// isASCIILetter is vitess's isLetter: the bytes that continue a word.
+func isASCIILetter(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c == '_' || c == '$'
 }
 
 // scanString reads a MySQL string literal: a doubled delimiter or a

@@ -71,6 +71,9 @@ func (p *stmtParser) statement() (Statement, error) {
 	}
 	p.i = 1
 	t := p.peek()
+	if t.isWord("or") {
+		return nil, p.errAt(t, "CREATE OR REPLACE is not supported; every run compiles the pipeline file from scratch, so use CREATE")
+	}
 	switch {
 	case t.isWord("source"):
 		p.i++
@@ -405,6 +408,9 @@ func (p *stmtParser) optionValue(key string) (string, error) {
 // name parses a single (unqualified) identifier and lower-cases it.
 func (p *stmtParser) name(what string) (string, Pos, error) {
 	t := p.peek()
+	if t.isWord("if") && p.i+1 < len(p.toks) && p.toks[p.i+1].isWord("not") {
+		return "", Pos{}, p.errAt(t, "IF NOT EXISTS is not supported; every run compiles the pipeline file from scratch")
+	}
 	if !t.isName() {
 		return "", Pos{}, p.expectedAt(t, what)
 	}

@@ -178,9 +178,9 @@ func (c *posChecker) expr(e Expr) {
 	case *Literal:
 		switch e.Kind {
 		case StringLit:
-			c.expect(e.Pos, "string literal", "'", "\"")
+			c.expect(e.Pos, "string literal", "'", "\"", "n'", "n\"")
 		case IntLit, FloatLit:
-			c.expect(e.Pos, "number literal", "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", ".")
+			c.expect(e.Pos, "number literal", "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", ".", "-")
 		case NullLit:
 			c.expect(e.Pos, "NULL", "null")
 		case BoolLit:

@@ -154,6 +154,9 @@ func prepare(li *lineIndex, toks []token) (*queryText, *rewrites, *Error) {
 		}
 		k++
 	}
+	// A trailing blank makes vitess's error offset at the end of input
+	// differ from one on the last token, which syntaxError relies on.
+	b.WriteByte(' ')
 	return &queryText{text: b.String(), start: start, edits: edits}, rw, nil
 }
 
@@ -368,26 +371,28 @@ func syntaxError(li *lineIndex, toks []token, qt *queryText, end int, err error)
 		return &Error{Pos: li.pos(toks[0].off), Msg: "invalid query: " + msg}
 	}
 	n, _ := strconv.Atoi(m[2])
-	// vitess reports the offset just past the token it choked on, plus one.
-	fend := qt.fileOffset(n - 1)
-	idx := -1
+	// vitess reports the offset just past the token it choked on, plus one;
+	// past the text's trailing blank means it ran out of input.
+	v := n - 1
+	last := len(toks) - 1
+	if v >= len(qt.text) {
+		e := &Error{Pos: li.pos(toks[last].off), Token: li.text(toks[last]), Msg: "the query ends unexpectedly; it is incomplete"}
+		if h := syntaxHint(toks, last, true); h != "" {
+			e.Msg = "the query ends unexpectedly" + h
+		}
+		return e
+	}
+	fend := qt.fileOffset(v)
+	idx := 0
 	for i, t := range toks {
 		if t.off < fend {
 			idx = i
 		}
 	}
-	what := m[1]
-	if idx < 0 || m[3] == "" && fend >= toks[len(toks)-1].end {
-		last := toks[len(toks)-1]
-		return &Error{Pos: li.pos(last.off), Token: li.text(last), Msg: "the query ends unexpectedly; it is incomplete"}
-	}
 	t := toks[idx]
-	e := &Error{Pos: li.pos(t.off), Token: li.text(t)}
-	switch {
-	case what == "syntax error":
-		e.Msg = "syntax error" + syntaxHint(toks, idx)
-	default:
-		e.Msg = what
+	e := &Error{Pos: li.pos(t.off), Token: li.text(t), Msg: m[1]}
+	if m[1] == "syntax error" {
+		e.Msg += syntaxHint(toks, idx, false)
 	}
 	return e
 }
@@ -398,21 +403,86 @@ var reservedHints = map[string]bool{
 	"window": true, "key": true, "rank": true, "row_number": true, "dense_rank": true,
 	"range": true, "rows": true, "groups": true, "lag": true, "lead": true,
 	"first_value": true, "last_value": true, "percent_rank": true, "cume_dist": true,
-	"ntile": true, "nth_value": true, "system": true, "lateral": true, "of": true,
-	"read": true, "release": true, "condition": true, "usage": true, "function": true,
-	"recursive": true, "empty": true, "cube": true, "change": true, "match": true,
+	"ntile": true, "nth_value": true, "system": true, "lateral": true, "read": true,
+	"release": true, "condition": true, "usage": true, "function": true, "recursive": true,
+	"empty": true, "cube": true, "change": true, "match": true, "interval": true,
 }
 
-func syntaxHint(toks []token, i int) string {
+// nameContext are words after which a column or table name is plausible.
+var nameContext = map[string]bool{
+	"select": true, "by": true, "as": true, "where": true, "and": true, "or": true,
+	"on": true, "when": true, "then": true, "else": true, "not": true, "from": true,
+	"join": true, "having": true, "distinct": true,
+}
+
+// syntaxHint adds the likely cause to a syntax error at toks[i]; atEnd is
+// set when vitess ran out of input after toks[i].
+func syntaxHint(toks []token, i int, atEnd bool) string {
 	t := toks[i]
-	if i > 0 && (toks[i-1].isWord("intersect") || toks[i-1].isWord("except")) {
+	prev := token{}
+	if i > 0 {
+		prev = toks[i-1]
+	}
+	switch {
+	case t.isOp(")") && derivedWithoutAlias(toks, i):
+		return "; a derived table needs an alias, as in (SELECT ...) AS d"
+	case atEnd:
+		return ""
+	case i > 0 && derivedWithoutAlias(toks, i-1):
+		return "; a derived table needs an alias, as in (SELECT ...) AS d"
+	case prev.isWord("intersect") || prev.isWord("except"):
 		return "; INTERSECT and EXCEPT are not supported"
-	}
-	if t.kind == tokIdent && strings.ContainsFunc(t.val, func(r rune) bool { return r >= 0x80 }) {
+	case t.isOp(":") || prev.isOp(":"):
+		return "; use CAST(x AS type) instead of x::type"
+	case prev.isWord("filter") && t.isOp("("):
+		return "; aggregate FILTER (WHERE ...) is not supported, put a CASE inside the aggregate"
+	case prev.isWord("qualify") || t.isWord("qualify"):
+		return "; QUALIFY is not supported, filter the window function's result in an outer query"
+	case t.kind == tokIdent && strings.ContainsFunc(t.val, func(r rune) bool { return r >= 0x80 }):
 		return "; names with non-ASCII letters must be quoted with backticks, as `" + t.val + "`"
-	}
-	if t.kind == tokIdent && reservedHints[t.val] && !(i+1 < len(toks) && toks[i+1].isOp("(")) {
+	case t.kind == tokIdent && reservedHints[t.val] && !(i+1 < len(toks) && toks[i+1].isOp("(")) &&
+		(prev.kind == tokOp || nameContext[prev.val] && prev.kind == tokIdent):
 		return "; " + strconv.Quote(t.val) + " is a reserved word, quote it as `" + t.val + "` to use it as a name"
 	}
 	return ""
+}
+
+// clauseWords can follow a table in FROM but cannot be its alias.
+var clauseWords = map[string]bool{
+	"where": true, "group": true, "having": true, "order": true, "limit": true, "join": true,
+	"inner": true, "left": true, "right": true, "full": true, "cross": true, "natural": true,
+	"straight_join": true, "union": true, "on": true, "using": true, "window": true,
+	"for": true, "lock": true, "into": true,
+}
+
+// derivedWithoutAlias reports whether toks[i] is the ')' closing a
+// subquery in FROM or JOIN that no alias follows.
+func derivedWithoutAlias(toks []token, i int) bool {
+	if !toks[i].isOp(")") {
+		return false
+	}
+	depth := 0
+	for j := i; j >= 0; j-- {
+		switch {
+		case toks[j].isOp(")"):
+			depth++
+		case toks[j].isOp("("):
+			depth--
+			if depth == 0 {
+				if j+1 >= len(toks) || !toks[j+1].isWord("select") || j == 0 {
+					return false
+				}
+				p := toks[j-1]
+				if !(p.isWord("from") || p.isWord("join") || p.isOp(",")) {
+					return false
+				}
+				n := token{}
+				if i+1 < len(toks) {
+					n = toks[i+1]
+				}
+				return !(n.isWord("as") || n.kind == tokQuoted || n.kind == tokIdent && !clauseWords[n.val])
+			}
+		}
+	}
+	return false
 }

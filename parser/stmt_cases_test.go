@@ -69,6 +69,6 @@ var queryCases = []struct{ in, want string }{
 	{"SELECT CASE WHEN end > 1 THEN 1 END, end FROM t", "(select@1:18 (case@1:25 (when (>@1:35 end@1:35 1@1:41) 1@1:48)) end@1:55 (from t@1:64))"},
 	{"SELECT a FROM t WHERE b.ts BETWEEN a.ts - INTERVAL 10 SECOND AND a.ts", "(select@1:18 a@1:25 (from t@1:32) (where (between@1:40 b.ts@1:40 (-@1:53 a.ts@1:53 10000ms@1:60) a.ts@1:83)))"},
 	{"SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY a ORDER BY c DESC) AS rn FROM t) AS x WHERE rn <= 3", "(select@1:18 *@1:25 (from (derived@1:32 (select@1:33 *@1:40 (row_number@1:43 (over (partition a@1:75) (order c@1:86 desc))) as rn (from t@1:105)) as x)) (where (<=@1:119 rn@1:119 3@1:125)))"},
-	{"SELECT a - -5, - a FROM t", "(select@1:18 (-@1:25 a@1:25 (-@1:29 5@1:30)) (-@1:33 a@1:35) (from t@1:42))"},
+	{"SELECT a - -5, - a FROM t", "(select@1:18 (-@1:25 a@1:25 -5@1:29) (-@1:33 a@1:35) (from t@1:42))"},
 	{"SELECT CAST(text AS TEXT), text FROM t", "(select@1:18 (cast@1:25 text@1:30 TEXT) text@1:45 (from t@1:55))"},
 }

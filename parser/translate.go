@@ -198,13 +198,23 @@ func (t *translator) selectStmt(s *sqlparser.Select) (*Select, error) {
 		return nil, t.errAt(t.take(t.seek(t.word("with"))), "WITH (common table expressions) is not supported; use a view or a derived table")
 	}
 	pos := t.take(t.seek(t.word("select")))
+	// at finds the keyword of a refused clause for the error position.
+	at := func(words ...string) Pos {
+		for _, w := range words {
+			if i := t.seek(t.word(w)); i >= 0 {
+				return t.take(i)
+			}
+		}
+		return pos
+	}
 	switch {
 	case s.Into != nil:
-		return nil, t.errAt(pos, "SELECT ... INTO is not supported")
+		return nil, t.errAt(at("into"), "SELECT ... INTO is not supported")
 	case s.Lock != sqlparser.NoLock:
-		return nil, t.errAt(pos, "locking clauses (FOR UPDATE, LOCK IN SHARE MODE) are not supported")
+		return nil, t.errAt(at("lock", "for"), "locking clauses (FOR UPDATE, LOCK IN SHARE MODE) are not supported")
 	case s.HighPriority || s.StraightJoinHint || s.SQLSmallResult || s.SQLBigResult || s.SQLBufferResult || s.SQLCalcFoundRows || s.Cache != nil:
-		return nil, t.errAt(pos, "MySQL SELECT modifiers (HIGH_PRIORITY, SQL_*, STRAIGHT_JOIN) are not supported")
+		return nil, t.errAt(at("high_priority", "straight_join", "sql_small_result", "sql_big_result", "sql_buffer_result", "sql_calc_found_rows", "sql_cache", "sql_no_cache"),
+			"MySQL SELECT modifiers (HIGH_PRIORITY, SQL_*, STRAIGHT_JOIN) are not supported")
 	case len(s.Windows) > 0:
 		if i := t.seek(t.word("window")); i >= 0 {
 			pos = t.take(i)
@@ -330,7 +340,10 @@ func (t *translator) tableExpr(te sqlparser.TableExpr) (TableExpr, error) {
 	switch te := te.(type) {
 	case *sqlparser.AliasedTableExpr:
 		if len(te.Partitions) > 0 || len(te.Hints) > 0 {
-			return nil, t.unsupported("partition selection and index hints")
+			if tn, ok := te.Expr.(sqlparser.TableName); ok {
+				t.take(t.seek(t.name(strings.ToLower(tn.Name.String()))))
+			}
+			return nil, t.refuseOp(nil, "index hints and PARTITION (...) are not supported")
 		}
 		var out TableExpr
 		switch x := te.Expr.(type) {
@@ -807,6 +820,9 @@ func (t *translator) unaryExpr(e *sqlparser.UnaryExpr) (Expr, error) {
 		op = "+"
 	case sqlparser.BangOp:
 		op = "!"
+	case sqlparser.NStringOp:
+		// N'x' is a string in the national character set: just a string.
+		return t.expr(e.Expr)
 	default:
 		return nil, t.unsupported("the operator " + e.Operator.ToString())
 	}
@@ -814,6 +830,14 @@ func (t *translator) unaryExpr(e *sqlparser.UnaryExpr) (Expr, error) {
 	x, err := t.expr(e.Expr)
 	if err != nil {
 		return nil, err
+	}
+	// A negated number is one literal, as DuckDB reads it: -2147483648 is
+	// an INTEGER and -9223372036854775808 a BIGINT.
+	if l, ok := x.(*Literal); ok && op == "-" && (l.Kind == IntLit || l.Kind == FloatLit) {
+		if rest, neg := strings.CutPrefix(l.Text, "-"); neg {
+			return &Literal{Pos: pos, Kind: l.Kind, Text: rest}, nil
+		}
+		return &Literal{Pos: pos, Kind: l.Kind, Text: "-" + l.Text}, nil
 	}
 	switch op {
 	case "+":
