@@ -106,15 +106,37 @@ func coerce(e expr.Expr, to arrow.DataType, pos parser.Pos) (expr.Expr, error) {
 func unify(pos parser.Pos, what string, poss []parser.Pos, es ...expr.Expr) ([]expr.Expr, arrow.DataType, error) {
 	var t arrow.DataType = expr.TypeNull
 	tLit := true
-	for i, e := range es {
-		c, ok := commonType(t, e.DataType(), tLit, isLit(e))
+	combine := func(e expr.Expr, et arrow.DataType) error {
+		c, ok := commonType(t, et, tLit, isLit(e))
 		if !ok {
-			return nil, nil, parser.Errorf(pos, "", "%s: cannot combine %s and %s%s", what,
+			return parser.Errorf(pos, "", "%s: cannot combine %s and %s%s", what,
 				catalog.TypeString(t), catalog.TypeString(e.DataType()), castHint(t, e.DataType()))
 		}
-		_ = i
 		tLit = tLit && isLit(e)
 		t = c
+		return nil
+	}
+	// Integer literals come last: like DuckDB's INTEGER_LITERAL they meet
+	// a DECIMAL as the narrowest DECIMAL holding their value, so
+	// price + 1 stays DECIMAL(p,s) instead of widening to 10 digits.
+	var intLits []expr.Expr
+	for _, e := range es {
+		if isIntLit(e) {
+			intLits = append(intLits, e)
+			continue
+		}
+		if err := combine(e, e.DataType()); err != nil {
+			return nil, nil, err
+		}
+	}
+	for _, e := range intLits {
+		et := e.DataType()
+		if isDecimal(t) {
+			et = literalDecimal(e.(*expr.Literal))
+		}
+		if err := combine(e, et); err != nil {
+			return nil, nil, err
+		}
 	}
 	out := make([]expr.Expr, len(es))
 	for i, e := range es {
@@ -129,6 +151,38 @@ func unify(pos parser.Pos, what string, poss []parser.Pos, es ...expr.Expr) ([]e
 		out[i] = c
 	}
 	return out, t, nil
+}
+
+func isIntLit(e expr.Expr) bool {
+	l, ok := e.(*expr.Literal)
+	if !ok || l.Value == nil {
+		return false
+	}
+	return isInteger(l.Type)
+}
+
+// literalDecimal is the narrowest DECIMAL holding an integer literal.
+func literalDecimal(l *expr.Literal) arrow.DataType {
+	v := l.Value.(int64)
+	digits := int32(1)
+	for v >= 10 || v <= -10 {
+		v /= 10
+		digits++
+	}
+	return expr.DecimalType(digits, 0)
+}
+
+// decimalParams is the (precision, scale) an operand counts with in DuckDB's
+// DECIMAL arithmetic.
+func decimalParams(e expr.Expr, common *arrow.Decimal128Type) (int32, int32) {
+	t := e.DataType()
+	switch {
+	case isIntLit(e):
+		return decimalOf(literalDecimal(e.(*expr.Literal)))
+	case catalog.IsNumeric(t):
+		return decimalOf(t)
+	}
+	return common.Precision, common.Scale
 }
 
 func castHint(a, b arrow.DataType) string {
@@ -274,7 +328,6 @@ func (b *binder) arith(x *parser.BinaryExpr, op, fn string) (expr.Expr, error) {
 	if op == "DIV" && !isInteger(t) {
 		return nil, parser.Errorf(x.Pos, op, "DIV needs integers, got %s (use / for a DOUBLE quotient)", catalog.TypeString(t))
 	}
-	rt0 := rt
 	rt = t
 	if d, ok := t.(*arrow.Decimal128Type); ok {
 		switch fn {
@@ -285,14 +338,8 @@ func (b *binder) arith(x *parser.BinaryExpr, op, fn string) (expr.Expr, error) {
 			// s1+s2) (integers count as DECIMAL(10,0) / DECIMAL(19,0)).
 			// exec multiplies the common-typed arguments (scale 2s) and
 			// rescales exactly to the result's scale.
-			p1, s1 := decimalOf(lt)
-			if !catalog.IsNumeric(lt) {
-				p1, s1 = d.Precision, d.Scale
-			}
-			p2, s2 := decimalOf(rt0)
-			if !catalog.IsNumeric(rt0) {
-				p2, s2 = d.Precision, d.Scale
-			}
+			p1, s1 := decimalParams(l, d)
+			p2, s2 := decimalParams(r, d)
 			if 2*d.Scale > catalog.MaxDecimalPrecision || s1+s2 > catalog.MaxDecimalPrecision {
 				args[0], args[1] = mustCoerce(args[0], expr.TypeDouble), mustCoerce(args[1], expr.TypeDouble)
 				rt = expr.TypeDouble
