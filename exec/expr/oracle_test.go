@@ -595,6 +595,37 @@ func duckValues(db *sql.DB, sqlExpr string, t arrow.DataType) ([]any, error) {
 	return out, rows.Err()
 }
 
+// checkChunked evaluates the same evaluator over consecutive slices of
+// assorted sizes (1 row, sizes around a bitmap byte, a larger one) and
+// checks each piece against the whole-batch expectation: results must not
+// depend on batch boundaries or on scratch reused between calls.
+func checkChunked(t *testing.T, ev Evaluator, batch arrow.RecordBatch, want []any, rt arrow.DataType, ge gexpr) int {
+	sizes := []int64{1, 7, 8, 9, 64, 3}
+	var pos int64
+	for k := 0; pos < batch.NumRows(); k++ {
+		n := min(sizes[k%len(sizes)], batch.NumRows()-pos)
+		part := batch.NewSlice(pos, pos+n)
+		arr, err := ev.Eval(part)
+		part.Release()
+		if err != nil {
+			// An error confined to rows a chunk does not hold is fine only
+			// if some other chunk raises it; the whole batch did not.
+			t.Errorf("chunk [%d,%d) of %s: %v", pos, pos+n, ge.e, err)
+			return 1
+		}
+		got := normalizeMine(values(t, arr), rt)
+		arr.Release()
+		for i := range got {
+			if !valuesEqual(got[i], want[pos+int64(i)]) {
+				t.Errorf("chunk [%d,%d) row %d of %s\n  sql: %s\n  got %#v want %#v", pos, pos+n, pos+int64(i), ge.e, ge.sql, got[i], want[pos+int64(i)])
+				return 1
+			}
+		}
+		pos += n
+	}
+	return 0
+}
+
 func duckValuesOptimized(db *sql.DB, sqlExpr string, t arrow.DataType) ([]any, error) {
 	if _, err := db.Exec("PRAGMA enable_optimizer"); err != nil {
 		return nil, err
@@ -737,6 +768,9 @@ func TestDuckDBOracle(t *testing.T) {
 				}
 			}
 			checked++
+		}
+		if derr == nil && failures == 0 {
+			failures += checkChunked(t, ev, batch, want, rt, ge)
 		}
 	}
 	t.Logf("checked %d evaluations, %d expressions errored on both sides, %d raised an error only in DuckDB (operand spate skips)",
