@@ -20,7 +20,18 @@ type binder struct {
 	clause string // "WHERE", "GROUP BY", ... for messages
 }
 
+// bind resolves and types e, evaluating constant parts right away (as
+// DuckDB's binder does) so that a constant meets the other operand as a
+// literal: seq > 2 * 3 compares with the literal 6, not a cast.
 func (b *binder) bind(e parser.Expr) (expr.Expr, error) {
+	v, err := b.bindExpr(e)
+	if err != nil {
+		return nil, err
+	}
+	return foldNode(v), nil
+}
+
+func (b *binder) bindExpr(e parser.Expr) (expr.Expr, error) {
 	if b.agg != nil {
 		if ref := b.agg.matchKey(e); ref != nil {
 			return ref, nil
