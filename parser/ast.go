@@ -234,8 +234,9 @@ const (
 	BoolLit
 )
 
-// Literal is a constant as written. Text holds the digits for numbers, the
-// unquoted value for strings, "true"/"false" for booleans.
+// Literal is a constant as written. Text holds the digits for numbers
+// (with a leading '-' when a number is negated: -5 is one literal, as in
+// DuckDB), the unquoted value for strings, "true"/"false" for booleans.
 type Literal struct {
 	Pos  Pos
 	Kind LitKind

@@ -11,6 +11,12 @@ import (
 // parsing; it is a *Error positioned in file. Parse never panics: a panic
 // inside vitess is turned into an error at the statement it came from.
 func Parse(file string, src []byte) (script *Script, err error) {
+	defer func() {
+		// Last guard for the phases outside a statement (tokenizing).
+		if r := recover(); r != nil {
+			script, err = nil, &Error{Pos: Pos{File: file, Line: 1, Col: 1}, Msg: fmt.Sprintf("internal parser failure: %v", r)}
+		}
+	}()
 	li := newLineIndex(file, src)
 	toks, lerr := lex(src)
 	if lerr != nil {

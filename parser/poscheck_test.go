@@ -46,8 +46,8 @@ type posChecker struct {
 	problems []string
 }
 
-// at returns the source from pos on, lower-cased (up to 64 bytes).
-func (c *posChecker) at(p Pos) (string, bool) {
+// at returns the source from pos on, lower-cased (up to n bytes).
+func (c *posChecker) at(p Pos, n int) (string, bool) {
 	if p.Line < 1 || p.Line > len(c.starts) || p.Col < 1 {
 		return "", false
 	}
@@ -59,7 +59,7 @@ func (c *posChecker) at(p Pos) (string, bool) {
 		_, n := utf8.DecodeRune(c.src[off:])
 		off += n
 	}
-	end := min(off+64, len(c.src))
+	end := min(off+n, len(c.src))
 	return strings.ToLower(string(c.src[off:end])), true
 }
 
@@ -69,7 +69,11 @@ func (c *posChecker) fail(p Pos, what, format string, args ...any) {
 
 // expect checks that the text at p starts with one of prefixes.
 func (c *posChecker) expect(p Pos, what string, prefixes ...string) {
-	s, ok := c.at(p)
+	n := 64
+	for _, pre := range prefixes {
+		n = max(n, len(pre))
+	}
+	s, ok := c.at(p, n)
 	if !ok {
 		c.fail(p, what, "position outside the file")
 		return
@@ -189,7 +193,7 @@ func (c *posChecker) expr(e Expr) {
 	case *IntervalLit:
 		c.expect(e.Pos, "interval", "interval", "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "-")
 	case *BinaryExpr:
-		if s, _ := c.at(e.Pos); strings.HasPrefix(s, "date_") || strings.HasPrefix(s, "adddate") || strings.HasPrefix(s, "subdate") {
+		if s, _ := c.at(e.Pos, 16); strings.HasPrefix(s, "date_") || strings.HasPrefix(s, "adddate") || strings.HasPrefix(s, "subdate") {
 			c.expect(e.Pos, "date arithmetic", "date_add", "date_sub", "adddate", "subdate")
 		} else {
 			c.same(e.Pos, e.L.Position(), "binary "+e.Op)

@@ -12,10 +12,14 @@ import (
 // positions, so the translator walks the query's own tokens alongside the
 // tree: nodes are visited in source order and each one claims its leading
 // token by searching forward from a cursor. Leaves (names, literals,
-// keywords that open a construct) are searched without bound; operators,
-// aliases and trailing keywords only right after the cursor (skipping
-// closing parentheses), so a construct vitess parsed differently can never
-// make the cursor jump over tokens that belong to later nodes.
+// keywords that open a construct) are searched for their exact text, so
+// they cannot match an unrelated token; operators, aliases and trailing
+// keywords (END, IS NULL's NULL, an interval's unit) are only claimed right
+// after the cursor (skipping closing parentheses), because the same word
+// may be a leaf later on (SELECT a AS minute, minute). A node whose token
+// is not found keeps the cursor and gets the next token's position; the
+// position oracle in the tests and the fuzzer check that this never
+// happens for a query that parses.
 type translator struct {
 	li   *lineIndex
 	toks []token
@@ -122,8 +126,6 @@ func (t *translator) errAt(pos Pos, format string, args ...any) *Error {
 	return e
 }
 
-// unsupported reports a construct spate does not translate, at the next
-// unclaimed token (the construct's own position is unknown by definition).
 // refuseOp reports an operator spate does not support at the operator
 // itself: the left operand is claimed first so the operator is next.
 func (t *translator) refuseOp(left sqlparser.Expr, format string, args ...any) error {
@@ -140,6 +142,8 @@ func (t *translator) refuseOp(left sqlparser.Expr, format string, args ...any) e
 	return t.errAt(pos, format, args...)
 }
 
+// unsupported reports a construct spate does not translate, at the next
+// unclaimed token (the construct's own position is unknown by definition).
 func (t *translator) unsupported(what string) *Error {
 	i := t.cur
 	for i < len(t.toks) && (t.toks[i].isOp(",") || t.toks[i].isOp("(") || t.toks[i].isOp(")")) {
