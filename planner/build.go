@@ -13,6 +13,7 @@ type builder struct {
 	cat   *catalog.Catalog
 	plans map[string]Node // plans of the views declared before this one
 	owner string          // the view being planned
+	refs  map[string]int  // how many queries and sinks read each view
 }
 
 func (b *builder) buildQuery(q parser.Query) (Node, error) {
@@ -57,7 +58,7 @@ func (b *builder) from(t parser.TableExpr) (Node, *scope, error) {
 				}
 				return nil, nil, parser.Errorf(x.Pos, "", "view '%s' is declared after this view (at %s); declare it first", name, o.Pos)
 			}
-			n := NewViewScan(o, plan, alias)
+			n := NewViewScan(o, plan, alias, b.refs[name] > 1)
 			return n, newScope(n, alias, name), nil
 		}
 		if s, ok := b.cat.Lookup(name).(*catalog.Sink); ok {
@@ -308,4 +309,45 @@ func distinct(in Node, owner string) Node {
 		names[i] = c.Name
 	}
 	return NewAggregate(in, keys, names, nil, nil, nil, owner)
+}
+
+// countViewRefs counts, for every view, the FROM clauses and sinks that
+// read it.
+func countViewRefs(cat *catalog.Catalog) map[string]int {
+	refs := map[string]int{}
+	var query func(q parser.Query)
+	var table func(t parser.TableExpr)
+	table = func(t parser.TableExpr) {
+		switch x := t.(type) {
+		case *parser.TableName:
+			refs[strings.ToLower(x.Name)]++
+		case *parser.DerivedTable:
+			query(x.Query)
+		case *parser.Join:
+			table(x.Left)
+			table(x.Right)
+		}
+	}
+	query = func(q parser.Query) {
+		switch x := q.(type) {
+		case *parser.Select:
+			if x.From != nil {
+				table(x.From)
+			}
+		case *parser.SetOp:
+			query(x.Left)
+			query(x.Right)
+		}
+	}
+	for _, o := range cat.Objects() {
+		switch x := o.(type) {
+		case *catalog.View:
+			if x.Query != nil {
+				query(x.Query)
+			}
+		case *catalog.Sink:
+			refs[x.From]++
+		}
+	}
+	return refs
 }

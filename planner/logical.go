@@ -123,23 +123,27 @@ func (s *Scan) Describe() string {
 	return fmt.Sprintf("Scan %s [%s]", s.Source.Name, s.Source.Connector)
 }
 
-// ViewScan reads a view. A plain view's scan is replaced by the view's plan
-// (rule inlineViews); a materialized view's scan stays and becomes an edge
-// from the view's output operator. Plan is a leaf to the rules: they never
-// rewrite another view's plan through a ViewScan.
+// ViewScan reads a view. A plain view read once is replaced by the view's
+// plan (rule inlineViews), so rules may rewrite through it. A plain view
+// read by several queries (Shared) stays a ViewScan: its plan becomes one
+// subgraph whose output fans out, rather than one copy per reader each
+// rewritten its own way. A materialized view's scan stays too and becomes
+// an edge from the view's output operator. Plan is a leaf to the rules:
+// they never rewrite another view's plan through a ViewScan.
 type ViewScan struct {
 	base
-	View  *catalog.View
-	Plan  Node
-	Alias string
+	View   *catalog.View
+	Plan   Node
+	Alias  string
+	Shared bool
 }
 
 // NewViewScan scans view v whose (optimized) plan is plan.
-func NewViewScan(v *catalog.View, plan Node, alias string) *ViewScan {
+func NewViewScan(v *catalog.View, plan Node, alias string, shared bool) *ViewScan {
 	if alias == "" {
 		alias = v.Name
 	}
-	s := &ViewScan{View: v, Plan: plan, Alias: alias}
+	s := &ViewScan{View: v, Plan: plan, Alias: alias, Shared: shared}
 	s.owner = plan.Owner()
 	s.upsert, s.keys, s.eventTime = plan.Upsert(), plan.Keys(), plan.EventTime()
 	for _, c := range plan.Columns() {
@@ -157,8 +161,11 @@ func (s *ViewScan) WithChildren(ch ...Node) (Node, error) {
 }
 func (s *ViewScan) Describe() string {
 	kind := "view"
-	if s.View.Materialized {
+	switch {
+	case s.View.Materialized:
 		kind = "materialized view"
+	case s.Shared:
+		kind = "shared view"
 	}
 	return fmt.Sprintf("ViewScan %s (%s)", s.View.Name, kind)
 }

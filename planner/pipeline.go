@@ -78,10 +78,11 @@ func BuildWith(script *parser.Script, cat *catalog.Catalog, opts Options) (*Pipe
 	p := &Pipeline{Catalog: cat}
 	pb := newPhysBuilder()
 	plans := map[string]Node{}
+	refs := countViewRefs(cat)
 	for _, o := range cat.Objects() {
 		switch x := o.(type) {
 		case *catalog.View:
-			b := &builder{cat: cat, plans: plans, owner: x.Name}
+			b := &builder{cat: cat, plans: plans, owner: x.Name, refs: refs}
 			plan, err := b.buildQuery(x.Query)
 			if err != nil {
 				return nil, err
@@ -115,7 +116,7 @@ func BuildWith(script *parser.Script, cat *catalog.Catalog, opts Options) (*Pipe
 			case *catalog.View:
 				in = plans[from.Name]
 				if from.Materialized {
-					in = NewViewScan(from, in, "")
+					in = NewViewScan(from, in, "", false)
 				}
 			case *catalog.Source:
 				in = NewScan(from, "")
