@@ -365,3 +365,56 @@ func TestPushTypeMismatch(t *testing.T) {
 		t.Fatal("duplicate column names accepted")
 	}
 }
+
+// TestConcurrentSinks: sinks of one store push and commit from their own
+// goroutines (as the runtime runs them) while sources write dead letters.
+func TestConcurrentSinks(t *testing.T) {
+	alloc := memory.NewCheckedAllocator(memory.DefaultAllocator)
+	defer alloc.AssertSize(t, 0)
+	s := openStore(t, filepath.Join(t.TempDir(), "c.duckdb"))
+	defer s.Close()
+	const sinks, batches, rows = 3, 40, 50
+	var wg sync.WaitGroup
+	for k := 0; k < sinks; k++ {
+		spec := upsertSpec(fmt.Sprintf("u%d", k), k%2 == 1)
+		op := openSink(t, s, spec, alloc)
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			defer op.Close()
+			for b := 0; b < batches; b++ {
+				var rs [][]any
+				for r := 0; r < rows; r++ {
+					rs = append(rs, []any{b*rows + r, b, false})
+				}
+				bt := mkBatch(t, alloc, spec.Schema, rs)
+				if err := op.Push(0, bt); err != nil {
+					t.Error(err)
+				}
+				bt.Release()
+				if b%7 == 6 {
+					if err := op.(exec.Committer).Commit(context.Background()); err != nil {
+						t.Error(err)
+					}
+				}
+			}
+			if err := op.(exec.Committer).Commit(context.Background()); err != nil {
+				t.Error(err)
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 100; i++ {
+				s.DeadLetters().WriteDeadLetter(exec.DeadLetter{Source: "s", Offset: int64(i), Raw: []byte("x")})
+			}
+		}()
+	}
+	wg.Wait()
+	if err := s.Commit(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	for k := 0; k < sinks; k++ {
+		wantRows(t, s, fmt.Sprintf("SELECT count(*), count(DISTINCT k) FROM u%d", k), [][]any{{int64(batches * rows), int64(batches * rows)}})
+	}
+	wantRows(t, s, "SELECT count(*) FROM spate_dead_letters", [][]any{{int64(sinks * 100)}})
+}
