@@ -129,22 +129,42 @@ func newArith(op string, args []node, out arrow.DataType) (node, error) {
 	case arrow.INT32:
 		return newIntArith[int32](op, bn, "INT32"), nil
 	default:
-		return &floatArith{binNode: bn, op: op}, nil
+		return newFloatArith(op, bn), nil
 	}
 }
 
 type intArith[T integer] struct {
 	binNode
-	op   string
-	name string
+	op     string // for error messages
+	name   string
+	divMod bool
+	cc     func(x, y, r []T) bool
+	cs     func(x []T, s T, r []T) bool
+	sc     func(s T, y, r []T) bool
 }
 
 func newIntArith[T integer](op string, bn binNode, name string) node {
+	n := &intArith[T]{op: op, name: name}
+	switch op {
+	case "add":
+		n.cc, n.cs = addCC[T], addCS[T]
+	case "sub":
+		minv := minInt[T]()
+		// x - s is x + (-s); -minInt wraps to itself, which overflow()
+		// then checks row by row.
+		n.cc, n.sc = subCC[T], subSC[T]
+		n.cs = func(x []T, s T, r []T) bool { return addCS(x, -s, r) || s == minv }
+	case "mul":
+		n.cc, n.cs = mulCC[T], mulCS[T]
+	case "div", "mod":
+		n.divMod = true
+	}
 	// Commutative operators only need the column-scalar form.
 	if bn.shape == shapeSC && (op == "add" || op == "mul") {
 		bn.a, bn.b, bn.la, bn.lb, bn.shape = bn.b, bn.a, nil, bn.la, shapeCS
 	}
-	return &intArith[T]{binNode: bn, op: op, name: name}
+	n.binNode = bn
+	return n
 }
 
 func (n *intArith[T]) eval(b arrow.RecordBatch, rows int) (vec, error) {
@@ -166,31 +186,17 @@ func (n *intArith[T]) eval(b arrow.RecordBatch, rows int) (vec, error) {
 	case shapeSC:
 		y, s = *slot[T](&bv), scalarOf[T](n.la)
 	}
+	if n.divMod {
+		return n.divModEval(x, y, s, r, valid, rows)
+	}
 	var bad bool
-	switch n.op {
-	case "add":
-		if n.shape == shapeCC {
-			bad = addCC(x, y, r)
-		} else {
-			bad = addCS(x, s, r)
-		}
-	case "sub":
-		switch n.shape {
-		case shapeCC:
-			bad = subCC(x, y, r)
-		case shapeCS:
-			bad = addCS(x, -s, r) || s == minInt[T]()
-		case shapeSC:
-			bad = subSC(s, y, r)
-		}
-	case "mul":
-		if n.shape == shapeCC {
-			bad = mulCC(x, y, r)
-		} else {
-			bad = mulCS(x, s, r)
-		}
-	case "div", "mod":
-		return n.divMod(x, y, s, r, valid, rows)
+	switch n.shape {
+	case shapeCC:
+		bad = n.cc(x, y, r)
+	case shapeCS:
+		bad = n.cs(x, s, r)
+	case shapeSC:
+		bad = n.sc(s, y, r)
 	}
 	if bad {
 		if err := n.overflow(x, y, s, valid, rows); err != nil {
@@ -363,7 +369,7 @@ func mulCS[T integer](x []T, s T, r []T) bool {
 
 // divMod: integer division truncates toward zero and % takes the sign of
 // the dividend (Go and DuckDB agree); a zero divisor makes the row NULL.
-func (n *intArith[T]) divMod(x, y []T, s T, r []T, valid []byte, rows int) (vec, error) {
+func (n *intArith[T]) divModEval(x, y []T, s T, r []T, valid []byte, rows int) (vec, error) {
 	out := &n.out
 	isDiv := n.op == "div"
 	minv := minInt[T]()
@@ -417,7 +423,30 @@ func (n *intArith[T]) divMod(x, y []T, s T, r []T, valid []byte, rows int) (vec,
 // floatArith follows IEEE 754 like DuckDB: x/0 is ±inf or NaN, never NULL.
 type floatArith struct {
 	binNode
-	op string
+	cc func(x, y, r []float64)
+	cs func(x []float64, s float64, r []float64)
+	sc func(s float64, y, r []float64)
+}
+
+func newFloatArith(op string, bn binNode) *floatArith {
+	n := &floatArith{}
+	switch op {
+	case "add":
+		n.cc, n.cs = fAddCC, fAddCS
+	case "sub":
+		n.cc, n.cs, n.sc = fSubCC, fSubCS, fSubSC
+	case "mul":
+		n.cc, n.cs = fMulCC, fMulCS
+	case "div":
+		n.cc, n.cs, n.sc = fDivCC, fDivCS, fDivSC
+	case "mod":
+		n.cc, n.cs, n.sc = fModCC, fModCS, fModSC
+	}
+	if bn.shape == shapeSC && n.sc == nil { // commutative
+		bn.a, bn.b, bn.la, bn.lb, bn.shape = bn.b, bn.a, nil, bn.la, shapeCS
+	}
+	n.binNode = bn
+	return n
 }
 
 func (n *floatArith) eval(b arrow.RecordBatch, rows int) (vec, error) {
@@ -428,80 +457,13 @@ func (n *floatArith) eval(b arrow.RecordBatch, rows int) (vec, error) {
 	out := &n.out
 	out.f64 = grow(out.f64, rows)
 	out.valid = valid
-	r := out.f64
 	switch n.shape {
 	case shapeCC:
-		x, y := av.f64[:len(r)], bv.f64[:len(r)]
-		switch n.op {
-		case "add":
-			for i := range r {
-				r[i] = x[i] + y[i]
-			}
-		case "sub":
-			for i := range r {
-				r[i] = x[i] - y[i]
-			}
-		case "mul":
-			for i := range r {
-				r[i] = x[i] * y[i]
-			}
-		case "div":
-			for i := range r {
-				r[i] = x[i] / y[i]
-			}
-		case "mod":
-			for i := range r {
-				r[i] = fmod(x[i], y[i])
-			}
-		}
+		n.cc(av.f64, bv.f64, out.f64)
 	case shapeCS:
-		x, s := av.f64[:len(r)], n.lb.f64
-		switch n.op {
-		case "add":
-			for i := range r {
-				r[i] = x[i] + s
-			}
-		case "sub":
-			for i := range r {
-				r[i] = x[i] - s
-			}
-		case "mul":
-			for i := range r {
-				r[i] = x[i] * s
-			}
-		case "div":
-			for i := range r {
-				r[i] = x[i] / s
-			}
-		case "mod":
-			for i := range r {
-				r[i] = fmod(x[i], s)
-			}
-		}
+		n.cs(av.f64, n.lb.f64, out.f64)
 	case shapeSC:
-		s, y := n.la.f64, bv.f64[:len(r)]
-		switch n.op {
-		case "add":
-			for i := range r {
-				r[i] = s + y[i]
-			}
-		case "sub":
-			for i := range r {
-				r[i] = s - y[i]
-			}
-		case "mul":
-			for i := range r {
-				r[i] = s * y[i]
-			}
-		case "div":
-			for i := range r {
-				r[i] = s / y[i]
-			}
-		case "mod":
-			for i := range r {
-				r[i] = fmod(s, y[i])
-			}
-		}
+		n.sc(n.la.f64, bv.f64, out.f64)
 	}
 	return *out, nil
 }

@@ -43,17 +43,18 @@ func newCompare(op string, args []node, out arrow.DataType) (node, error) {
 		bn.a, bn.b, bn.la, bn.lb, bn.shape = bn.b, bn.a, nil, bn.la, shapeCS
 		op = flipOp(op)
 	}
+	ordBits := cmpKernelsFor[int8](op).cs
 	switch a.typ().ID() {
 	case arrow.INT64, arrow.TIMESTAMP:
-		return &cmpNum[int64]{binNode: bn, op: op}, nil
+		return &cmpNum[int64]{binNode: bn, k: cmpKernelsFor[int64](op)}, nil
 	case arrow.INT32:
-		return &cmpNum[int32]{binNode: bn, op: op}, nil
+		return &cmpNum[int32]{binNode: bn, k: cmpKernelsFor[int32](op)}, nil
 	case arrow.FLOAT64:
-		return &cmpFloat{cmpNum: cmpNum[float64]{binNode: bn, op: op}}, nil
+		return &cmpFloat{cmpNum: cmpNum[float64]{binNode: bn, k: cmpKernelsFor[float64](op)}, ordBits: ordBits}, nil
 	case arrow.STRING, arrow.DECIMAL128:
-		return &cmpGeneric{binNode: bn, op: op}, nil
+		return &cmpGeneric{binNode: bn, ordBits: ordBits, strEq: op == "eq" || op == "ne", negate: op == "ne"}, nil
 	case arrow.BOOL:
-		return &cmpBool{binNode: bn, op: op}, nil
+		return &cmpBool{binNode: bn, k: boolKernelFor(op)}, nil
 	}
 	return nil, fmt.Errorf("cannot compare %s", a.typ())
 }
@@ -61,7 +62,7 @@ func newCompare(op string, args []node, out arrow.DataType) (node, error) {
 // cmpNum compares int32, int64 and timestamp columns.
 type cmpNum[T int32 | int64 | float64] struct {
 	binNode
-	op string
+	k cmpKernels[T]
 }
 
 func (n *cmpNum[T]) eval(b arrow.RecordBatch, rows int) (vec, error) {
@@ -74,52 +75,42 @@ func (n *cmpNum[T]) eval(b arrow.RecordBatch, rows int) (vec, error) {
 	out.valid = valid
 	x := *slot[T](&av)
 	if n.shape == shapeCC {
-		cmpColumns(n.op, x[:rows], (*slot[T](&bv))[:rows], out.bits)
+		n.k.cc(x[:rows], (*slot[T](&bv))[:rows], out.bits)
 	} else {
-		cmpScalar(n.op, x[:rows], scalarOf[T](n.lb), out.bits)
+		n.k.cs(x[:rows], scalarOf[T](n.lb), out.bits)
 	}
 	return *out, nil
 }
 
-func cmpColumns[T cmp.Ordered](op string, x, y []T, out []byte) {
-	switch op {
-	case "eq":
-		eqCC(x, y, out)
-	case "ne":
-		neCC(x, y, out)
-	case "lt":
-		ltCC(x, y, out)
-	case "le":
-		leCC(x, y, out)
-	case "gt":
-		gtCC(x, y, out)
-	case "ge":
-		geCC(x, y, out)
-	}
+// cmpKernels are the column-column and column-scalar loops of one
+// operator, picked at compile time.
+type cmpKernels[T cmp.Ordered] struct {
+	cc func(x, y []T, out []byte)
+	cs func(x []T, s T, out []byte)
 }
 
-func cmpScalar[T cmp.Ordered](op string, x []T, s T, out []byte) {
+func cmpKernelsFor[T cmp.Ordered](op string) cmpKernels[T] {
 	switch op {
 	case "eq":
-		eqCS(x, s, out)
+		return cmpKernels[T]{eqCC[T], eqCS[T]}
 	case "ne":
-		neCS(x, s, out)
+		return cmpKernels[T]{neCC[T], neCS[T]}
 	case "lt":
-		ltCS(x, s, out)
+		return cmpKernels[T]{ltCC[T], ltCS[T]}
 	case "le":
-		leCS(x, s, out)
+		return cmpKernels[T]{leCC[T], leCS[T]}
 	case "gt":
-		gtCS(x, s, out)
-	case "ge":
-		geCS(x, s, out)
+		return cmpKernels[T]{gtCC[T], gtCS[T]}
 	}
+	return cmpKernels[T]{geCC[T], geCS[T]}
 }
 
 // cmpFloat orders NaN above every number and equal to itself, as DuckDB
 // does; batches without NaN take the plain machine comparison.
 type cmpFloat struct {
 	cmpNum[float64]
-	ord []int8
+	ord     []int8
+	ordBits func(x []int8, s int8, out []byte) // three-way result -> bits
 }
 
 func hasNaN(x []float64) bool {
@@ -160,7 +151,7 @@ func (n *cmpFloat) eval(b arrow.RecordBatch, rows int) (vec, error) {
 	if n.shape == shapeCC {
 		y := bv.f64[:rows]
 		if !hasNaN(x) && !hasNaN(y) {
-			cmpColumns(n.op, x, y, out.bits)
+			n.k.cc(x, y, out.bits)
 			return *out, nil
 		}
 		n.ord = grow(n.ord, rows)
@@ -170,7 +161,7 @@ func (n *cmpFloat) eval(b arrow.RecordBatch, rows int) (vec, error) {
 	} else {
 		s := n.lb.f64
 		if s == s && !hasNaN(x) {
-			cmpScalar(n.op, x, s, out.bits)
+			n.k.cs(x, s, out.bits)
 			return *out, nil
 		}
 		n.ord = grow(n.ord, rows)
@@ -178,34 +169,18 @@ func (n *cmpFloat) eval(b arrow.RecordBatch, rows int) (vec, error) {
 			n.ord[i] = floatOrder(x[i], s)
 		}
 	}
-	orderToBits(n.op, n.ord, out.bits)
+	n.ordBits(n.ord, 0, out.bits)
 	return *out, nil
-}
-
-// orderToBits turns three-way comparison results into the operator's bits.
-func orderToBits(op string, ord []int8, out []byte) {
-	switch op {
-	case "eq":
-		eqCS(ord, 0, out)
-	case "ne":
-		neCS(ord, 0, out)
-	case "lt":
-		ltCS(ord, 0, out)
-	case "le":
-		leCS(ord, 0, out)
-	case "gt":
-		gtCS(ord, 0, out)
-	case "ge":
-		geCS(ord, 0, out)
-	}
 }
 
 // cmpGeneric compares strings (bytewise, as DuckDB) and decimals through
 // a three-way result per row.
 type cmpGeneric struct {
 	binNode
-	op  string
-	ord []int8
+	ordBits func(x []int8, s int8, out []byte) // three-way result -> bits
+	strEq   bool                               // col = 'lit' / col <> 'lit'
+	negate  bool
+	ord     []int8
 }
 
 func (n *cmpGeneric) eval(b arrow.RecordBatch, rows int) (vec, error) {
@@ -221,8 +196,8 @@ func (n *cmpGeneric) eval(b arrow.RecordBatch, rows int) (vec, error) {
 	if n.t.ID() == arrow.BOOL && n.a.typ().ID() == arrow.STRING {
 		if n.shape == shapeCS {
 			s := n.lb.s
-			if n.op == "eq" || n.op == "ne" {
-				strEqScalar(&av, s, rows, out.bits, n.op == "ne")
+			if n.strEq {
+				strEqScalar(&av, s, rows, out.bits, n.negate)
 				return *out, nil
 			}
 			for i := range ord {
@@ -246,7 +221,7 @@ func (n *cmpGeneric) eval(b arrow.RecordBatch, rows int) (vec, error) {
 			}
 		}
 	}
-	orderToBits(n.op, ord, out.bits)
+	n.ordBits(ord, 0, out.bits)
 	return *out, nil
 }
 
@@ -268,9 +243,49 @@ func strEqScalar(v *vec, s []byte, rows int, out []byte, negate bool) {
 // cmpBool compares booleans (false < true) with bitwise operations.
 type cmpBool struct {
 	binNode
-	op     string
+	k      func(x, y, r []byte)
 	lbits  []byte
 	filled int
+}
+
+func boolKernelFor(op string) func(x, y, r []byte) {
+	switch op {
+	case "eq":
+		return func(x, y, r []byte) {
+			for i := range r {
+				r[i] = ^(x[i] ^ y[i])
+			}
+		}
+	case "ne":
+		return func(x, y, r []byte) {
+			for i := range r {
+				r[i] = x[i] ^ y[i]
+			}
+		}
+	case "lt":
+		return func(x, y, r []byte) {
+			for i := range r {
+				r[i] = ^x[i] & y[i]
+			}
+		}
+	case "le":
+		return func(x, y, r []byte) {
+			for i := range r {
+				r[i] = ^x[i] | y[i]
+			}
+		}
+	case "gt":
+		return func(x, y, r []byte) {
+			for i := range r {
+				r[i] = x[i] &^ y[i]
+			}
+		}
+	}
+	return func(x, y, r []byte) {
+		for i := range r {
+			r[i] = x[i] | ^y[i]
+		}
+	}
 }
 
 // scalarBits broadcasts a boolean literal to nb bytes, once.
@@ -292,45 +307,16 @@ func (n *cmpBool) eval(b arrow.RecordBatch, rows int) (vec, error) {
 	out := &n.out
 	out.bits = grow(out.bits, nb)
 	out.valid = valid
-	x := av.bits[:nb]
-	r := out.bits
-	var s byte
 	var y []byte
 	if n.shape == shapeCS {
+		var s byte
 		if n.lb.b {
 			s = 0xff
 		}
+		y = n.scalarBits(s, nb)
 	} else {
 		y = bv.bits[:nb]
 	}
-	if y == nil {
-		y = n.scalarBits(s, nb)
-	}
-	switch n.op {
-	case "eq":
-		for i := range r {
-			r[i] = ^(x[i] ^ y[i])
-		}
-	case "ne":
-		for i := range r {
-			r[i] = x[i] ^ y[i]
-		}
-	case "lt":
-		for i := range r {
-			r[i] = ^x[i] & y[i]
-		}
-	case "le":
-		for i := range r {
-			r[i] = ^x[i] | y[i]
-		}
-	case "gt":
-		for i := range r {
-			r[i] = x[i] &^ y[i]
-		}
-	case "ge":
-		for i := range r {
-			r[i] = x[i] | ^y[i]
-		}
-	}
+	n.k(av.bits[:nb], y, out.bits)
 	return *out, nil
 }

@@ -64,6 +64,10 @@ func TestRegexpSubstrNoMatchIsNull(t *testing.T) {
 	cases := []exprCase{
 		{"no match", call("regexp_substr", TypeVarchar, sS, vs("[0-9]+")), vals(nil, nil, nil, nil, nil, nil), ""},
 		{"bad pattern", call("regexp_substr", TypeVarchar, sS, vs("(")), nil, "bad pattern"},
+		{"dot is any character", call("regexp_substr", TypeVarchar, sS, vs("l.c")), vals("l.c", nil, nil, nil, nil, nil), ""},
+		{"plain literal", call("regexp_substr", TypeVarchar, sS, vs("ll")), vals(nil, "ll", nil, nil, nil, nil), ""},
+		{"anchored literal", call("regexp_substr", TypeVarchar, sS, vs("^ll")), vals(nil, nil, nil, nil, nil, nil), ""},
+		{"anchored match", call("regexp_substr", TypeVarchar, sS, vs("^www")), vals("www", nil, nil, nil, nil, nil), ""},
 	}
 	runCases(t, strCols(), cases)
 }

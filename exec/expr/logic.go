@@ -32,6 +32,7 @@ type logicNode struct {
 	out    vec
 	need   []byte
 	spread vec
+	one    []byte
 }
 
 func newLogic(op string, args []node, out arrow.DataType) (node, error) {
@@ -68,11 +69,14 @@ func (n *logicNode) eval(b arrow.RecordBatch, rows int) (vec, error) {
 			// Rows already decided (false for AND, true for OR) do not
 			// need this operand; see evalNeeded.
 			n.need = grow(n.need, nb)
-			for i := range n.need {
-				if n.and {
-					n.need[i] = val[i] | ^valid[i]
-				} else {
-					n.need[i] = ^(val[i] & valid[i])
+			need := n.need
+			if n.and {
+				for i := range need {
+					need[i] = val[i] | ^valid[i]
+				}
+			} else {
+				for i := range need {
+					need[i] = ^(val[i] & valid[i])
 				}
 			}
 			v, err = evalNeeded(a, b, rows, n.need, &n.spread)
@@ -91,37 +95,25 @@ func (n *logicNode) eval(b arrow.RecordBatch, rows int) (vec, error) {
 			}
 			continue
 		}
-		if v.valid == nil && !anyNull {
-			if n.and {
-				for i := range val {
-					val[i] &= x[i]
-				}
-			} else {
-				for i := range val {
-					val[i] |= x[i]
-				}
+		switch {
+		case v.valid == nil && !anyNull && n.and:
+			for i := range val {
+				val[i] &= x[i]
 			}
-			continue
-		}
-		anyNull = true
-		m := v.valid
-		for i := range val {
-			mb := byte(0xff)
-			if m != nil {
-				mb = m[i]
+		case v.valid == nil && !anyNull:
+			for i := range val {
+				val[i] |= x[i]
 			}
-			va, ma := val[i], valid[i]
-			vb := x[i]
-			aT, aF := va&ma, ^va&ma
-			bT, bF := vb&mb, ^vb&mb
+		default:
+			anyNull = true
+			m := v.valid
+			if m == nil {
+				m = n.ones(nb)
+			}
 			if n.and {
-				t := aT & bT
-				val[i] = t
-				valid[i] = t | aF | bF
+				and3(val, valid, x, m[:nb])
 			} else {
-				t := aT | bT
-				val[i] = t
-				valid[i] = t | (aF & bF)
+				or3(val, valid, x, m[:nb])
 			}
 		}
 	}
@@ -130,6 +122,34 @@ func (n *logicNode) eval(b arrow.RecordBatch, rows int) (vec, error) {
 		res.valid = nil
 	}
 	return res, nil
+}
+
+// and3 combines (val, valid) with (x, m) under three-valued AND.
+func and3(val, valid, x, m []byte) {
+	for i := range val {
+		va, ma, vb, mb := val[i], valid[i], x[i], m[i]
+		t := va & ma & vb & mb
+		val[i] = t
+		valid[i] = t | (^va & ma) | (^vb & mb)
+	}
+}
+
+// or3 combines (val, valid) with (x, m) under three-valued OR.
+func or3(val, valid, x, m []byte) {
+	for i := range val {
+		va, ma, vb, mb := val[i], valid[i], x[i], m[i]
+		t := (va & ma) | (vb & mb)
+		val[i] = t
+		valid[i] = t | (^va & ma & ^vb & mb)
+	}
+}
+
+func (n *logicNode) ones(nb int) []byte {
+	if len(n.one) < nb {
+		n.one = make([]byte, nb)
+		fillBytes(n.one, 0xff)
+	}
+	return n.one
 }
 
 type notNode struct {
@@ -165,7 +185,8 @@ func (n *notNode) eval(b arrow.RecordBatch, rows int) (vec, error) {
 
 // isTestNode is IS [NOT] NULL / TRUE / FALSE: never NULL itself.
 type isTestNode struct {
-	op         string
+	k          func(r, valid, val []byte)
+	onNull     byte // result byte for a NULL-typed argument
 	a          node
 	out        vec
 	one, zero  []byte
@@ -200,7 +221,42 @@ func newIsTest(op string, args []node, out arrow.DataType) (node, error) {
 		}
 		a = asBool(a)
 	}
-	return &isTestNode{op: op, a: a}, nil
+	n := &isTestNode{a: a}
+	switch op {
+	case "is_null":
+		n.k, n.onNull = func(r, m, _ []byte) {
+			for i := range r {
+				r[i] = ^m[i]
+			}
+		}, 0xff
+	case "is_not_null":
+		n.k = func(r, m, _ []byte) { copy(r, m) }
+	case "is_true":
+		n.k = func(r, m, x []byte) {
+			for i := range r {
+				r[i] = x[i] & m[i]
+			}
+		}
+	case "is_false":
+		n.k = func(r, m, x []byte) {
+			for i := range r {
+				r[i] = ^x[i] & m[i]
+			}
+		}
+	case "is_not_true":
+		n.k, n.onNull = func(r, m, x []byte) {
+			for i := range r {
+				r[i] = ^(x[i] & m[i])
+			}
+		}, 0xff
+	case "is_not_false":
+		n.k, n.onNull = func(r, m, x []byte) {
+			for i := range r {
+				r[i] = ^(^x[i] & m[i])
+			}
+		}, 0xff
+	}
+	return n, nil
 }
 
 func (n *isTestNode) typ() arrow.DataType { return TypeBoolean }
@@ -215,7 +271,7 @@ func (n *isTestNode) eval(b arrow.RecordBatch, rows int) (vec, error) {
 	n.out.bits = r
 	n.out.valid = nil
 	if n.a.typ().ID() == arrow.NULL {
-		fillBytes(r, b2u(n.op == "is_not_null")*0xff)
+		fillBytes(r, n.onNull)
 		return n.out, nil
 	}
 	m, x := v.valid, v.bits
@@ -225,30 +281,6 @@ func (n *isTestNode) eval(b arrow.RecordBatch, rows int) (vec, error) {
 	if x == nil {
 		x = n.zeros(nb)
 	}
-	m, x = m[:nb], x[:nb]
-	switch n.op {
-	case "is_null":
-		for i := range r {
-			r[i] = ^m[i]
-		}
-	case "is_not_null":
-		copy(r, m)
-	case "is_true":
-		for i := range r {
-			r[i] = x[i] & m[i]
-		}
-	case "is_false":
-		for i := range r {
-			r[i] = ^x[i] & m[i]
-		}
-	case "is_not_true":
-		for i := range r {
-			r[i] = ^(x[i] & m[i])
-		}
-	case "is_not_false":
-		for i := range r {
-			r[i] = ^(^x[i] & m[i])
-		}
-	}
+	n.k(r, m[:nb], x[:nb])
 	return n.out, nil
 }

@@ -81,12 +81,15 @@ func wantString(out arrow.DataType) error {
 // strFunc is a NULL-propagating string function: its kernel is picked by
 // op at compile time and runs over all rows of a batch at once.
 type strFunc struct {
-	op   string
+	run  func(n *strFunc, x *strArg, valid []byte, rows int, data []byte) ([]byte, []byte) // nil: length
 	m    multiArg
 	t    arrow.DataType
 	sout strOut
 	out  vec
 	re   *regexp.Regexp
+
+	rePrefix   []byte
+	reComplete bool
 }
 
 func (n *strFunc) typ() arrow.DataType { return n.t }
@@ -95,7 +98,23 @@ func newStrFunc(op string, args []node, out arrow.DataType, types ...func(arrow.
 	if err := checkArgTypes(args, types...); err != nil {
 		return nil, err
 	}
-	n := &strFunc{op: op, m: newMultiArg(args), t: out}
+	n := &strFunc{m: newMultiArg(args), t: out}
+	switch op {
+	case "lower":
+		n.run = (*strFunc).runLower
+	case "upper":
+		n.run = (*strFunc).runUpper
+	case "substring":
+		n.run = (*strFunc).runSubstring
+	case "substring_index":
+		n.run = (*strFunc).runSubstringIndex
+	case "replace":
+		n.run = (*strFunc).runReplace
+	case "split_part":
+		n.run = (*strFunc).runSplitPart
+	case "regexp_substr":
+		n.run = (*strFunc).runRegexpSubstr
+	}
 	if n.m.anyNullLit() {
 		return nullLit(out), nil
 	}
@@ -192,6 +211,11 @@ func newRegexpSubstr(args []node, out arrow.DataType) (node, error) {
 	}
 	if sf, ok := n.(*strFunc); ok {
 		sf.re = re
+		// LiteralPrefix reports "complete" for ^abc too; only a pattern
+		// that is exactly a quoted literal may use a plain substring search.
+		prefix, complete := re.LiteralPrefix()
+		sf.rePrefix = []byte(prefix)
+		sf.reComplete = complete && regexp.QuoteMeta(prefix) == string(l.s)
 	}
 	return n, nil
 }
@@ -260,7 +284,7 @@ func (n *strFunc) eval(b arrow.RecordBatch, rows int) (vec, error) {
 		return vec{}, err
 	}
 	x := n.m.str(0)
-	if n.op == "length" {
+	if n.run == nil { // length
 		out := &n.out
 		out.valid = valid
 		if n.t.ID() == arrow.INT32 {
@@ -278,78 +302,124 @@ func (n *strFunc) eval(b arrow.RecordBatch, rows int) (vec, error) {
 	}
 	o := &n.sout
 	o.reset(rows)
-	data := o.data
-	switch n.op {
-	case "lower":
-		for i := 0; i < rows; i++ {
-			data = appendLower(data, x.get(i))
-			o.offs[i+1] = int32(len(data))
-		}
-	case "upper":
-		for i := 0; i < rows; i++ {
-			data = appendUpper(data, x.get(i))
-			o.offs[i+1] = int32(len(data))
-		}
-	case "substring":
-		from := n.m.int(1)
-		var length intArg
-		hasLen := len(n.m.args) == 3
-		if hasLen {
-			length = n.m.int(2)
-		}
-		for i := 0; i < rows; i++ {
-			if valid == nil || getBit(valid, i) {
-				l := int64(math.MaxUint32)
-				if hasLen {
-					l = length.get(i)
-				}
-				data = append(data, substring(x.get(i), from.get(i), l)...)
-			}
-			o.offs[i+1] = int32(len(data))
-		}
-	case "substring_index":
-		delim, count := n.m.str(1), n.m.int(2)
-		for i := 0; i < rows; i++ {
-			if valid == nil || getBit(valid, i) {
-				data = append(data, substringIndex(x.get(i), delim.get(i), count.get(i))...)
-			}
-			o.offs[i+1] = int32(len(data))
-		}
-	case "replace":
-		from, to := n.m.str(1), n.m.str(2)
-		for i := 0; i < rows; i++ {
-			data = appendReplace(data, x.get(i), from.get(i), to.get(i))
-			o.offs[i+1] = int32(len(data))
-		}
-	case "split_part":
-		delim, idx := n.m.str(1), n.m.int(2)
-		for i := 0; i < rows; i++ {
-			if valid == nil || getBit(valid, i) {
-				data = append(data, splitPart(x.get(i), delim.get(i), idx.get(i))...)
-			}
-			o.offs[i+1] = int32(len(data))
-		}
-	case "regexp_substr":
-		// A row without a match becomes NULL.
-		var own []byte
-		for i := 0; i < rows; i++ {
-			if valid == nil || getBit(valid, i) {
-				s := x.get(i)
-				if loc := n.re.FindIndex(s); loc != nil {
-					data = append(data, s[loc[0]:loc[1]]...)
-				} else {
-					if own == nil {
-						own = ownValid(&n.m.valid, valid, rows)
-						valid = own
-					}
-					clearBit(own, i)
-				}
-			}
-			o.offs[i+1] = int32(len(data))
-		}
-	}
+	data, valid := n.run(n, &x, valid, rows, o.data)
 	o.data = data
 	return o.vec(valid), nil
+}
+
+func (n *strFunc) runLower(x *strArg, valid []byte, rows int, data []byte) ([]byte, []byte) {
+	o := &n.sout
+	for i := 0; i < rows; i++ {
+		data = appendLower(data, x.get(i))
+		o.offs[i+1] = int32(len(data))
+	}
+	return data, valid
+}
+
+func (n *strFunc) runUpper(x *strArg, valid []byte, rows int, data []byte) ([]byte, []byte) {
+	o := &n.sout
+	for i := 0; i < rows; i++ {
+		data = appendUpper(data, x.get(i))
+		o.offs[i+1] = int32(len(data))
+	}
+	return data, valid
+}
+
+func (n *strFunc) runSubstring(x *strArg, valid []byte, rows int, data []byte) ([]byte, []byte) {
+	o := &n.sout
+	from := n.m.int(1)
+	var length intArg
+	hasLen := len(n.m.args) == 3
+	if hasLen {
+		length = n.m.int(2)
+	}
+	for i := 0; i < rows; i++ {
+		if valid == nil || getBit(valid, i) {
+			l := int64(math.MaxUint32)
+			if hasLen {
+				l = length.get(i)
+			}
+			data = append(data, substring(x.get(i), from.get(i), l)...)
+		}
+		o.offs[i+1] = int32(len(data))
+	}
+	return data, valid
+}
+
+func (n *strFunc) runSubstringIndex(x *strArg, valid []byte, rows int, data []byte) ([]byte, []byte) {
+	o := &n.sout
+	delim, count := n.m.str(1), n.m.int(2)
+	for i := 0; i < rows; i++ {
+		if valid == nil || getBit(valid, i) {
+			data = append(data, substringIndex(x.get(i), delim.get(i), count.get(i))...)
+		}
+		o.offs[i+1] = int32(len(data))
+	}
+	return data, valid
+}
+
+func (n *strFunc) runReplace(x *strArg, valid []byte, rows int, data []byte) ([]byte, []byte) {
+	o := &n.sout
+	from, to := n.m.str(1), n.m.str(2)
+	for i := 0; i < rows; i++ {
+		data = appendReplace(data, x.get(i), from.get(i), to.get(i))
+		o.offs[i+1] = int32(len(data))
+	}
+	return data, valid
+}
+
+func (n *strFunc) runSplitPart(x *strArg, valid []byte, rows int, data []byte) ([]byte, []byte) {
+	o := &n.sout
+	delim, idx := n.m.str(1), n.m.int(2)
+	for i := 0; i < rows; i++ {
+		if valid == nil || getBit(valid, i) {
+			data = append(data, splitPart(x.get(i), delim.get(i), idx.get(i))...)
+		}
+		o.offs[i+1] = int32(len(data))
+	}
+	return data, valid
+}
+
+func (n *strFunc) runRegexpSubstr(x *strArg, valid []byte, rows int, data []byte) ([]byte, []byte) {
+	o := &n.sout
+	// A row without a match becomes NULL.
+	var own []byte
+	for i := 0; i < rows; i++ {
+		if valid == nil || getBit(valid, i) {
+			s := x.get(i)
+			lo, hi := n.findRegexp(s)
+			if lo >= 0 {
+				data = append(data, s[lo:hi]...)
+			} else {
+				if own == nil {
+					own = ownValid(&n.m.valid, valid, rows)
+					valid = own
+				}
+				clearBit(own, i)
+			}
+		}
+		o.offs[i+1] = int32(len(data))
+	}
+	return data, valid
+}
+
+// findRegexp locates the first match. Go's regexp allocates the result
+// of every successful search, so a literal pattern uses bytes.Index and a
+// pattern with a literal prefix skips rows that lack the prefix.
+func (n *strFunc) findRegexp(s []byte) (int, int) {
+	if n.reComplete {
+		if j := bytes.Index(s, n.rePrefix); j >= 0 {
+			return j, j + len(n.rePrefix)
+		}
+		return -1, -1
+	}
+	if len(n.rePrefix) > 0 && !bytes.Contains(s, n.rePrefix) {
+		return -1, -1
+	}
+	if loc := n.re.FindIndex(s); loc != nil {
+		return loc[0], loc[1]
+	}
+	return -1, -1
 }
 
 // runeIndex returns the byte offset of character k of s (len(s) if s is
