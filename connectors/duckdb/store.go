@@ -8,6 +8,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -87,15 +88,21 @@ func displayPath(p string) string {
 	return p
 }
 
-// friendlyOpenError turns DuckDB's lock conflict into a sentence a user can
-// act on; other errors pass through.
+// friendlyOpenError turns DuckDB's lock conflict into one sentence a user
+// can act on; other errors pass through.
 func friendlyOpenError(err error) error {
 	msg := err.Error()
-	if strings.Contains(msg, "Could not set lock") || strings.Contains(msg, "Conflicting lock") {
-		return fmt.Errorf("the database is held by another process (a running spate? query it with --server): %w", err)
+	if !strings.Contains(msg, "Could not set lock") && !strings.Contains(msg, "Conflicting lock") {
+		return err
 	}
-	return err
+	who := "another process"
+	if m := lockPID.FindStringSubmatch(msg); m != nil {
+		who += " (PID " + m[1] + ")"
+	}
+	return fmt.Errorf("the database is held by %s; query the running spate with --server instead", who)
 }
+
+var lockPID = regexp.MustCompile(`\(PID (\d+)\)`)
 
 // Path is the database file ("" for in-memory).
 func (s *Store) Path() string { return s.path }
