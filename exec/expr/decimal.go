@@ -124,74 +124,91 @@ func newDecArith(op string, a, b node, out arrow.DataType) (node, error) {
 }
 
 func (n *decArith) eval(b arrow.RecordBatch, rows int) (vec, error) {
-	av, bv, valid, err := n.operands(b, rows)
+	// Literal operands are broadcast once (litNode caches the column), so
+	// every kernel below reads two slices.
+	av, err := n.a.eval(b, rows)
 	if err != nil {
 		return vec{}, err
 	}
+	bv, err := n.b.eval(b, rows)
+	if err != nil {
+		return vec{}, err
+	}
+	valid := andValid(&n.validScratch, av.valid, bv.valid, rows)
 	out := &n.out
 	out.valid = valid
-	get := func(v *vec, l *litNode, i int) decimal128.Num {
-		if l != nil {
-			return l.dec
-		}
-		return v.dec[i]
-	}
+	x, y := av.dec[:rows], bv.dec[:rows]
 	if n.toDouble {
 		out.f64 = grow(out.f64, rows)
 		for i := range out.f64 {
-			x, y := get(&av, n.la, i), get(&bv, n.lb, i)
-			out.f64[i] = x.ToFloat64(n.inScale) / y.ToFloat64(n.inScale)
+			out.f64[i] = x[i].ToFloat64(n.inScale) / y[i].ToFloat64(n.inScale)
 		}
 		return *out, nil
 	}
 	out.dec = grow(out.dec, rows)
 	r := out.dec
-	var zeros bool
-	for i := range r {
-		if valid != nil && !getBit(valid, i) {
-			r[i] = decimal128.Num{}
-			continue
+	bad := -1
+	switch n.op {
+	case "add":
+		for i := range r {
+			r[i] = x[i].Add(y[i])
 		}
-		x, y := get(&av, n.la, i), get(&bv, n.lb, i)
-		var v decimal128.Num
-		ok := true
-		switch n.op {
-		case "add":
-			v = x.Add(y)
-		case "sub":
-			v = x.Sub(y)
-		case "mul":
-			v, ok = decMulExact(x, y)
-		case "mod":
-			if y.Sign() == 0 {
+	case "sub":
+		for i := range r {
+			r[i] = x[i].Sub(y[i])
+		}
+	case "mul":
+		for i := range r {
+			v, ok := decMulExact(x[i], y[i])
+			if !ok && (valid == nil || getBit(valid, i)) && bad < 0 {
+				bad = i
+			}
+			r[i] = v
+		}
+	case "mod":
+		zeros := false
+		for i := range r {
+			switch {
+			case y[i].Sign() == 0:
 				zeros = true
 				r[i] = decimal128.Num{}
-				continue
-			}
-			if fitsInt64(x) && fitsInt64(y) {
-				v = decimal128.FromI64(int64(x.LowBits()) % int64(y.LowBits()))
-			} else {
-				v = decimal128.FromBigInt(new(big.Int).Rem(x.BigInt(), y.BigInt()))
+			case fitsInt64(x[i]) && fitsInt64(y[i]):
+				r[i] = decimal128.FromI64(int64(x[i].LowBits()) % int64(y[i].LowBits()))
+			default:
+				r[i] = decimal128.FromBigInt(new(big.Int).Rem(x[i].BigInt(), y[i].BigInt()))
 			}
 		}
-		if ok {
-			v, ok = decRescale(v, n.outScale+n.scaleShift, n.outScale, n.outPrec)
+		if zeros {
+			dst := ownValid(&n.nullScratch, valid, rows)
+			for i := range r {
+				if y[i].Sign() == 0 {
+					clearBit(dst, i)
+				}
+			}
+			out.valid, valid = dst, dst
 		}
-		if !ok {
-			return vec{}, fmt.Errorf("overflow in %s of %s (%s, %s)", n.opName, decTypeName(n.t),
-				x.ToString(n.inScale), y.ToString(n.inScale))
+	}
+	// Rescale to the result type and check its precision; rows under NULL
+	// may hold garbage and are not checked.
+	from := n.outScale + n.scaleShift
+	for i := range r {
+		if bad >= 0 {
+			break
+		}
+		v, ok := r[i], true
+		if from != n.outScale {
+			v, ok = decRescale(v, from, n.outScale, n.outPrec)
+		} else if !decFits(v, n.outPrec) {
+			ok = false
+		}
+		if !ok && (valid == nil || getBit(valid, i)) {
+			bad = i
 		}
 		r[i] = v
 	}
-	if zeros {
-		dst := ownValid(&n.nullScratch, valid, rows)
-		for i := range r {
-			y := get(&bv, n.lb, i)
-			if y.Sign() == 0 {
-				clearBit(dst, i)
-			}
-		}
-		out.valid = dst
+	if bad >= 0 {
+		return vec{}, fmt.Errorf("overflow in %s of %s (%s, %s)", n.opName, decTypeName(n.t),
+			x[bad].ToString(n.inScale), y[bad].ToString(n.inScale))
 	}
 	return *out, nil
 }
