@@ -96,6 +96,9 @@ func TestTyping(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			if err := validateGraph(p, true); err != nil {
+				t.Fatal(err)
+			}
 			root := p.Graph.Nodes[p.Graph.Nodes[p.Views[len(p.Views)-1].Node].Inputs[0]]
 			spec, ok := root.Spec.(*exec.ProjectSpec)
 			if !ok {
