@@ -140,6 +140,26 @@ func (c *Catalog) Load(script *parser.Script) error {
 	return nil
 }
 
+// Contains reports whether the statement was added to this catalog (by
+// Load or Add*), so that a caller holding a loaded catalog can hand it on.
+func (c *Catalog) Contains(st parser.Statement) bool {
+	for _, o := range c.order {
+		var got parser.Statement
+		switch x := o.(type) {
+		case *Source:
+			got = x.Stmt
+		case *View:
+			got = x.Stmt
+		case *Sink:
+			got = x.Stmt
+		}
+		if got == st {
+			return true
+		}
+	}
+	return false
+}
+
 // Objects returns every object in file order.
 func (c *Catalog) Objects() []Object { return c.order }
 

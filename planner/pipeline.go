@@ -54,11 +54,12 @@ type Options struct {
 }
 
 // Build plans a parsed pipeline. cat is a catalog made by catalog.New
-// (with the engine's generator schemas); Build adds the script's
-// statements to it in file order (catalog.Load), then plans every view in
-// file order, each seeing only what was declared before it, and adds a
-// duckdb Sink node per materialized view and a Sink node per CREATE SINK.
-// Errors are *parser.Error with the position of the offending token.
+// (with the engine's generator schemas), either fresh — Build then adds
+// the script's statements to it in file order (catalog.Load) — or already
+// loaded with this script by the caller. Build plans every view in file
+// order, each seeing only what was declared before it, and adds a duckdb
+// Sink node per materialized view and a Sink node per CREATE SINK. Errors
+// are *parser.Error with the position of the offending token.
 func Build(script *parser.Script, cat *catalog.Catalog) (*Pipeline, error) {
 	return BuildWith(script, cat, Options{})
 }
@@ -68,8 +69,14 @@ func BuildWith(script *parser.Script, cat *catalog.Catalog, opts Options) (*Pipe
 	if script == nil || cat == nil {
 		return nil, fmt.Errorf("planner: nil script or catalog")
 	}
-	if err := cat.Load(script); err != nil {
-		return nil, err
+	loaded := len(script.Statements) > 0
+	for _, st := range script.Statements {
+		loaded = loaded && cat.Contains(st)
+	}
+	if !loaded {
+		if err := cat.Load(script); err != nil {
+			return nil, err
+		}
 	}
 	skip := map[string]bool{}
 	for _, r := range opts.SkipRules {

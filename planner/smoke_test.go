@@ -75,3 +75,24 @@ CREATE SINK alerts FROM cdn_minute WITH (connector = 'kafka', topic = 'alerts', 
 	}
 	t.Log("\n" + out)
 }
+
+// TestBuildWithLoadedCatalog: the engine loads the catalog itself, then
+// builds; Build must not load the script a second time.
+func TestBuildWithLoadedCatalog(t *testing.T) {
+	script, err := parser.Parse("p.sql", []byte(`CREATE SOURCE bid WITH (connector = 'nexmark', table = 'bid', events = '10');
+CREATE MATERIALIZED VIEW v AS SELECT auction FROM bid;`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat := catalog.New(testSchemaOf)
+	if err := cat.Load(script); err != nil {
+		t.Fatal(err)
+	}
+	p, err := Build(script, cat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Views) != 1 || len(cat.Objects()) != 2 {
+		t.Fatalf("%d views, %d objects", len(p.Views), len(cat.Objects()))
+	}
+}
