@@ -59,8 +59,8 @@ func record(sc *arrow.Schema, rows int, cols ...arrow.Array) arrow.RecordBatch {
 
 func (g *Generator) bids(alloc memory.Allocator, n int64, rows int) (arrow.RecordBatch, int64) {
 	auction, bidder, price, dt := newI64Col(alloc, rows), newI64Col(alloc, rows), newI64Col(alloc, rows), newI64Col(alloc, rows)
-	// Capacities at the maximum lengths, so the data never moves.
-	channel, url, extra := newStrCol(alloc, rows, 12), newStrCol(alloc, rows, 80), newStrCol(alloc, rows, 82)
+	channel, url := newStrCol(alloc, rows, g.avgChannel), newStrCol(alloc, rows, g.avgURL)
+	extra := newStrCol(alloc, rows, avgBidByteSize-32)
 	for i := 0; i < rows; i++ {
 		n = nextOfKind(Bid, n)
 		r := g.eventRNG(n)
@@ -100,7 +100,7 @@ func (g *Generator) bids(alloc memory.Allocator, n int64, rows int) (arrow.Recor
 func (g *Generator) auctions(alloc memory.Allocator, n int64, rows int) (arrow.RecordBatch, int64) {
 	id, initial, reserve, dt, expires, seller, category := newI64Col(alloc, rows), newI64Col(alloc, rows),
 		newI64Col(alloc, rows), newI64Col(alloc, rows), newI64Col(alloc, rows), newI64Col(alloc, rows), newI64Col(alloc, rows)
-	name, desc, extra := newStrCol(alloc, rows, 20), newStrCol(alloc, rows, 100), newStrCol(alloc, rows, 440)
+	name, desc, extra := newStrCol(alloc, rows, 10), newStrCol(alloc, rows, 50), newStrCol(alloc, rows, 400)
 	var scratch [128]byte
 	for i := 0; i < rows; i++ {
 		n = nextOfKind(Auction, n)
@@ -137,7 +137,7 @@ func (g *Generator) auctions(alloc memory.Allocator, n int64, rows int) (arrow.R
 func (g *Generator) persons(alloc memory.Allocator, n int64, rows int) (arrow.RecordBatch, int64) {
 	id, dt := newI64Col(alloc, rows), newI64Col(alloc, rows)
 	name, email, card := newStrCol(alloc, rows, 12), newStrCol(alloc, rows, 14), newStrCol(alloc, rows, 19)
-	city, state, extra := newStrCol(alloc, rows, 13), newStrCol(alloc, rows, 2), newStrCol(alloc, rows, 190)
+	city, state, extra := newStrCol(alloc, rows, 8), newStrCol(alloc, rows, 2), newStrCol(alloc, rows, 145)
 	var scratch [64]byte
 	for i := 0; i < rows; i++ {
 		n = nextOfKind(Person, n)

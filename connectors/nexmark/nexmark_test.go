@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"math"
 	"math/rand/v2"
 	"regexp"
 	"slices"
@@ -424,7 +425,7 @@ func BenchmarkGenerate(b *testing.B) {
 			cpu0 := cpuSeconds()
 			for i := 0; i < b.N; i++ {
 				var rec arrow.RecordBatch
-				rec, n = g.Batch(alloc, tb, n, 1<<62, BatchRows)
+				rec, n = g.Batch(alloc, tb, n, 1<<62, benchRows)
 				rows += rec.NumRows()
 				rec.Release()
 			}
@@ -445,3 +446,18 @@ func cpuSeconds() float64 {
 	}
 	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
 }
+
+func TestNextPrice(t *testing.T) {
+	r := rng{s: 1}
+	for i := 0; i < 200000; i++ {
+		x := rng{s: r.next()}
+		u := x
+		want := int64(math.Round(math.Pow(10, u.float()*6) * 100))
+		got := nextPrice(&x)
+		if d := got - want; d < -1 || d > 1 || got < 100 || got > 100000000 {
+			t.Fatalf("price %d, want %d", got, want)
+		}
+	}
+}
+
+var benchRows = BatchRows
