@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"path/filepath"
 	"syscall"
 
 	"github.com/twmb/franz-go/pkg/kfake"
@@ -21,7 +20,7 @@ const portRange = 100
 //
 // Persistence: with a state directory, kfake keeps topics, partitions,
 // record segments, committed group offsets and transactional producer
-// state under stateDir/kafka and reloads them on the next start, so topics
+// state in it and reloads them on the next start, so topics
 // and their records survive a restart. Segments are written through the OS
 // page cache and fsynced on segment roll and on Close (as real Kafka does
 // by default): after a clean shutdown nothing is lost; after a machine
@@ -31,15 +30,13 @@ type Broker struct {
 	addr string
 }
 
-// StartEmbedded starts the broker on 127.0.0.1, at port or the first free
-// port among the next 100 (port 0 means DefaultPort, a negative port any
-// free port). With stateDir empty the broker keeps everything in memory.
+// StartEmbedded starts the broker on 127.0.0.1 at port, or the first free
+// port among the next 100; port 0 means any free port (tests). stateDir is
+// the broker's own directory (created if needed); empty keeps everything
+// in memory.
 func StartEmbedded(stateDir string, port int) (*Broker, error) {
 	first, last := port, port+portRange
-	switch {
-	case port == 0:
-		first, last = DefaultPort, DefaultPort+portRange
-	case port < 0:
+	if port <= 0 {
 		first, last = 0, 0
 	}
 	var ln net.Listener
@@ -66,7 +63,7 @@ func StartEmbedded(stateDir string, port int) (*Broker, error) {
 		kfake.DefaultNumPartitions(1),
 	}
 	if stateDir != "" {
-		opts = append(opts, kfake.DataDir(filepath.Join(stateDir, "kafka")))
+		opts = append(opts, kfake.DataDir(stateDir))
 	}
 	c, err := kfake.NewCluster(opts...)
 	if err != nil {

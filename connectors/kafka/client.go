@@ -155,38 +155,43 @@ func createTopic(ctx context.Context, adm *kadm.Client, brokers []string, topic 
 }
 
 // CreateTopic creates topic with the given number of partitions (-1: the
-// broker's default) on the comma-separated brokers. An existing topic is
-// not an error.
-func CreateTopic(ctx context.Context, brokers, topic string, partitions int32) error {
-	bs := SplitBrokers(brokers)
-	adm, err := newAdmin(ctx, bs)
+// broker's default). An existing topic is not an error.
+func CreateTopic(ctx context.Context, brokers []string, topic string, partitions int32) error {
+	adm, err := newAdmin(ctx, brokers)
 	if err != nil {
 		return err
 	}
 	defer adm.Close()
-	return createTopic(ctx, adm, bs, topic, partitions)
+	return createTopic(ctx, adm, brokers, topic, partitions)
 }
 
-// ProduceTo writes values, in order, to one partition of topic (tests and
-// tools that need to place records exactly). The topic must exist.
-func ProduceTo(ctx context.Context, brokers, topic string, partition int32, values ...[]byte) error {
-	bs := SplitBrokers(brokers)
-	if err := checkReachable(ctx, bs); err != nil {
+// Record is one record for ProduceRecords.
+type Record struct {
+	Partition int32
+	Key       []byte // nil: no key
+	Value     []byte
+}
+
+// ProduceRecords writes recs to topic, each to its own partition, in
+// order, and returns once all are acknowledged (tests and tools that need
+// to place records exactly). The topic must exist.
+func ProduceRecords(ctx context.Context, brokers []string, topic string, recs []Record) error {
+	if err := checkReachable(ctx, brokers); err != nil {
 		return err
 	}
-	cl, err := kgo.NewClient(append(baseOpts(bs),
+	cl, err := kgo.NewClient(append(baseOpts(brokers),
 		kgo.RecordPartitioner(kgo.ManualPartitioner()),
 		kgo.RecordDeliveryTimeout(deliveryTimeout))...)
 	if err != nil {
 		return fmt.Errorf("kafka client: %w", err)
 	}
 	defer cl.Close()
-	recs := make([]*kgo.Record, len(values))
-	for i, v := range values {
-		recs[i] = &kgo.Record{Topic: topic, Partition: partition, Value: v}
+	krs := make([]*kgo.Record, len(recs))
+	for i, r := range recs {
+		krs[i] = &kgo.Record{Topic: topic, Partition: r.Partition, Key: r.Key, Value: r.Value}
 	}
-	if err := cl.ProduceSync(ctx, recs...).FirstErr(); err != nil {
-		return fmt.Errorf("produce to %s[%d]: %w", topic, partition, err)
+	if err := cl.ProduceSync(ctx, krs...).FirstErr(); err != nil {
+		return fmt.Errorf("produce to %s: %w", topic, err)
 	}
 	return nil
 }

@@ -8,18 +8,19 @@ import (
 	"github.com/spate-sql/spate/exec"
 )
 
-// Config is what the engine knows about Kafka for a whole job.
-type Config struct {
-	// Brokers is the default broker list (comma-separated): --brokers or
-	// the embedded broker's address. A source's or sink's brokers option
-	// overrides it.
-	Brokers string
-	// ExitAtEnd: sources stop at the end offsets seen when they open.
+// SourceOptions is what the engine adds to a source's spec.
+type SourceOptions struct {
+	// Brokers: the job's brokers (--brokers or the embedded broker), or
+	// the source's own brokers option.
+	Brokers []string
+	// ExitAtEnd: stop at the end offsets seen at Open.
 	ExitAtEnd bool
-	// CreateMissingTopics: a source whose topic does not exist creates it
-	// instead of failing. Meant for the embedded broker, where a user may
-	// start the pipeline before producing anything.
-	CreateMissingTopics bool
+	// CreateMissingTopic: create the topic (broker default partitions)
+	// when it does not exist, instead of failing. Meant for the embedded
+	// broker, where a user may start the pipeline before producing.
+	CreateMissingTopic bool
+	// StartOffsets restores a checkpoint (see SourceConfig.StartOffsets).
+	StartOffsets map[int32]int64
 }
 
 var (
@@ -28,6 +29,8 @@ var (
 	sinkOptions = []string{"connector", "topic", "brokers", "format", "key"}
 )
 
+// checkOptions repeats the catalog's checks that matter here, so a spec
+// built by hand (tests, tools) gets the same clear errors.
 func checkOptions(kind, name string, opts map[string]string, known []string) error {
 	for k := range opts {
 		if !slices.Contains(known, k) {
@@ -43,16 +46,9 @@ func checkOptions(kind, name string, opts map[string]string, known []string) err
 	return nil
 }
 
-func (c Config) brokers(opts map[string]string) []string {
-	if b := opts["brokers"]; b != "" {
-		return SplitBrokers(b)
-	}
-	return SplitBrokers(c.Brokers)
-}
-
-// NewSourceFromSpec makes the reader for a CREATE SOURCE ... WITH
-// (connector = 'kafka').
-func (c Config) NewSourceFromSpec(spec *exec.SourceSpec) (*Source, error) {
+// NewSource makes the reader for CREATE SOURCE ... WITH (connector =
+// 'kafka').
+func NewSource(spec *exec.SourceSpec, opts SourceOptions) (*Source, error) {
 	if err := checkOptions("source", spec.Name, spec.Options, sourceOptions); err != nil {
 		return nil, err
 	}
@@ -60,25 +56,34 @@ func (c Config) NewSourceFromSpec(spec *exec.SourceSpec) (*Source, error) {
 	if onErr == "" {
 		onErr = spec.Options["on_error"]
 	}
-	return NewSource(SourceConfig{
+	brokers := opts.Brokers
+	if b := spec.Options["brokers"]; b != "" {
+		brokers = SplitBrokers(b)
+	}
+	return NewSourceFromConfig(SourceConfig{
 		Name:               spec.Name,
-		Brokers:            c.brokers(spec.Options),
+		Brokers:            brokers,
 		Topic:              spec.Options["topic"],
 		Schema:             spec.Schema,
 		EventTime:          spec.EventTime,
 		OnError:            onErr,
 		StartOffset:        spec.Options["start_offset"],
 		GroupID:            spec.Options["group_id"],
-		ExitAtEnd:          c.ExitAtEnd,
-		CreateMissingTopic: c.CreateMissingTopics,
+		ExitAtEnd:          opts.ExitAtEnd,
+		CreateMissingTopic: opts.CreateMissingTopic,
+		StartOffsets:       opts.StartOffsets,
 	})
 }
 
-// NewSinkFromSpec makes the operator for a CREATE SINK ... WITH
-// (connector = 'kafka').
-func (c Config) NewSinkFromSpec(spec *exec.SinkSpec) (*Sink, error) {
+// NewSink makes the operator for CREATE SINK ... WITH (connector =
+// 'kafka'). brokers are the job's; the sink's brokers option overrides
+// them. The key option names one column, or several separated by commas.
+func NewSink(spec *exec.SinkSpec, brokers []string) (*Sink, error) {
 	if err := checkOptions("sink", spec.Name, spec.Options, sinkOptions); err != nil {
 		return nil, err
+	}
+	if b := spec.Options["brokers"]; b != "" {
+		brokers = SplitBrokers(b)
 	}
 	var keys []int
 	if k := spec.Options["key"]; k != "" {
@@ -97,35 +102,13 @@ func (c Config) NewSinkFromSpec(spec *exec.SinkSpec) (*Sink, error) {
 			keys = append(keys, idx)
 		}
 	}
-	return NewSink(SinkConfig{
+	return NewSinkFromConfig(SinkConfig{
 		Name:       spec.Name,
-		Brokers:    c.brokers(spec.Options),
+		Brokers:    brokers,
 		Topic:      spec.Options["topic"],
 		Schema:     spec.Schema,
 		KeyColumns: keys,
 		Upsert:     spec.Upsert,
 		UpsertKeys: spec.Keys,
 	})
-}
-
-// SourceFactory returns the exec.SourceFactory for connector 'kafka'.
-func (c Config) SourceFactory() exec.SourceFactory {
-	return func(spec *exec.SourceSpec) (exec.SourceReader, error) {
-		s, err := c.NewSourceFromSpec(spec)
-		if err != nil {
-			return nil, err
-		}
-		return s, nil
-	}
-}
-
-// SinkFactory returns the exec.SinkFactory for connector 'kafka'.
-func (c Config) SinkFactory() exec.SinkFactory {
-	return func(spec *exec.SinkSpec) (exec.Operator, error) {
-		s, err := c.NewSinkFromSpec(spec)
-		if err != nil {
-			return nil, err
-		}
-		return s, nil
-	}
 }

@@ -30,7 +30,7 @@ var heartbeats = arrow.NewSchema([]arrow.Field{
 
 func startBroker(t *testing.T) *Broker {
 	t.Helper()
-	b, err := StartEmbedded(t.TempDir(), -1)
+	b, err := StartEmbedded(t.TempDir(), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +110,7 @@ func openSource(t *testing.T, ctx context.Context, cfg SourceConfig, dl exec.Dea
 	if cfg.Name == "" {
 		cfg.Name = "hb"
 	}
-	src, err := NewSource(cfg)
+	src, err := NewSourceFromConfig(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,6 +123,15 @@ func openSource(t *testing.T, ctx context.Context, cfg SourceConfig, dl exec.Dea
 		mem.AssertSize(t, 0)
 	})
 	return src, mem
+}
+
+// produceTo writes values in order to one partition.
+func produceTo(t *testing.T, ctx context.Context, addr, topic string, partition int32, values ...[]byte) error {
+	recs := make([]Record, len(values))
+	for i, v := range values {
+		recs[i] = Record{Partition: partition, Value: v}
+	}
+	return ProduceRecords(ctx, []string{addr}, topic, recs)
 }
 
 func hb(session string, ts string, bitrate float64) []byte {
@@ -139,7 +148,7 @@ func TestProduceAndReadRoundTrip(t *testing.T) {
 {"session_id":"s2","ts":1436918401000,"bitrate":3000}
 {"SESSION_ID":"s\u00e9","ts":"2015-07-15 00:00:02","bitrate":null}
 `
-	n, err := Produce(ctx, b.Addr(), "hb", "session_id", strings.NewReader(in))
+	n, err := Produce(ctx, []string{b.Addr()}, "hb", "session_id", strings.NewReader(in))
 	if err != nil || n != 3 {
 		t.Fatalf("Produce: %d, %v", n, err)
 	}
@@ -206,14 +215,14 @@ func TestProduceRejectsBadLine(t *testing.T) {
 	b := startBroker(t)
 	ctx := testCtx(t)
 	in := "{\"a\":1}\n{\"a\":2}\n{\"a\":\n{\"a\":4}\n"
-	n, err := Produce(ctx, b.Addr(), "bad", "", strings.NewReader(in))
+	n, err := Produce(ctx, []string{b.Addr()}, "bad", "", strings.NewReader(in))
 	if err == nil || !strings.HasPrefix(err.Error(), "line 3: invalid JSON") {
 		t.Fatalf("err = %v", err)
 	}
 	if n != 2 {
 		t.Errorf("produced %d lines before the bad one, want 2", n)
 	}
-	_, err = Produce(ctx, b.Addr(), "bad", "a", strings.NewReader("[1,2]\n"))
+	_, err = Produce(ctx, []string{b.Addr()}, "bad", "a", strings.NewReader("[1,2]\n"))
 	if err == nil || !strings.Contains(err.Error(), `line 1: cannot take key "a": not a JSON object`) {
 		t.Errorf("key from an array: %v", err)
 	}
@@ -225,10 +234,10 @@ func TestProduceRejectsBadLine(t *testing.T) {
 func TestPartitionsOffsetsAndRestore(t *testing.T) {
 	b := startBroker(t)
 	ctx := testCtx(t)
-	if err := CreateTopic(ctx, b.Addr(), "hb3", 3); err != nil {
+	if err := CreateTopic(ctx, []string{b.Addr()}, "hb3", 3); err != nil {
 		t.Fatal(err)
 	}
-	if err := CreateTopic(ctx, b.Addr(), "hb3", 3); err != nil {
+	if err := CreateTopic(ctx, []string{b.Addr()}, "hb3", 3); err != nil {
 		t.Fatalf("CreateTopic is not idempotent: %v", err)
 	}
 	var p0, p1 [][]byte
@@ -238,10 +247,10 @@ func TestPartitionsOffsetsAndRestore(t *testing.T) {
 	for i := 0; i < 3; i++ {
 		p1 = append(p1, hb("b", fmt.Sprintf("2015-07-15T00:01:0%dZ", i), float64(10+i)))
 	}
-	if err := ProduceTo(ctx, b.Addr(), "hb3", 0, p0...); err != nil {
+	if err := produceTo(t, ctx, b.Addr(), "hb3", 0, p0...); err != nil {
 		t.Fatal(err)
 	}
-	if err := ProduceTo(ctx, b.Addr(), "hb3", 1, p1...); err != nil {
+	if err := produceTo(t, ctx, b.Addr(), "hb3", 1, p1...); err != nil {
 		t.Fatal(err)
 	}
 	src, _ := openSource(t, ctx, SourceConfig{Brokers: []string{b.Addr()}, Topic: "hb3", EventTime: 1, ExitAtEnd: true}, nil)
@@ -272,7 +281,7 @@ func TestPartitionsOffsetsAndRestore(t *testing.T) {
 
 	// Restore in the middle of partition 0 and at the end of 1; 2 is
 	// absent from the checkpoint, so it starts at its beginning.
-	if err := ProduceTo(ctx, b.Addr(), "hb3", 2, hb("c", "2015-07-15T00:02:00Z", 20)); err != nil {
+	if err := produceTo(t, ctx, b.Addr(), "hb3", 2, hb("c", "2015-07-15T00:02:00Z", 20)); err != nil {
 		t.Fatal(err)
 	}
 	src2, _ := openSource(t, ctx, SourceConfig{Brokers: []string{b.Addr()}, Topic: "hb3", EventTime: 1, ExitAtEnd: true,
@@ -293,7 +302,7 @@ func TestPartitionsOffsetsAndRestore(t *testing.T) {
 func TestIdleAndLiveRecords(t *testing.T) {
 	b := startBroker(t)
 	ctx := testCtx(t)
-	if err := CreateTopic(ctx, b.Addr(), "live", 2); err != nil {
+	if err := CreateTopic(ctx, []string{b.Addr()}, "live", 2); err != nil {
 		t.Fatal(err)
 	}
 	src, _ := openSource(t, ctx, SourceConfig{Brokers: []string{b.Addr()}, Topic: "live", EventTime: 1}, nil)
@@ -307,7 +316,7 @@ func TestIdleAndLiveRecords(t *testing.T) {
 	}
 	go func() {
 		time.Sleep(300 * time.Millisecond)
-		_ = ProduceTo(context.Background(), b.Addr(), "live", 1, hb("x", "2015-07-15T00:00:00Z", 1))
+		_ = produceTo(t, context.Background(), b.Addr(), "live", 1, hb("x", "2015-07-15T00:00:00Z", 1))
 	}()
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
@@ -330,10 +339,10 @@ func TestIdleAndLiveRecords(t *testing.T) {
 func TestStartOffsetLatest(t *testing.T) {
 	b := startBroker(t)
 	ctx := testCtx(t)
-	if err := CreateTopic(ctx, b.Addr(), "lt", 1); err != nil {
+	if err := CreateTopic(ctx, []string{b.Addr()}, "lt", 1); err != nil {
 		t.Fatal(err)
 	}
-	if err := ProduceTo(ctx, b.Addr(), "lt", 0, hb("old", "2015-07-15T00:00:00Z", 1)); err != nil {
+	if err := produceTo(t, ctx, b.Addr(), "lt", 0, hb("old", "2015-07-15T00:00:00Z", 1)); err != nil {
 		t.Fatal(err)
 	}
 	src, _ := openSource(t, ctx, SourceConfig{Brokers: []string{b.Addr()}, Topic: "lt", EventTime: 1, ExitAtEnd: true, StartOffset: "latest"}, nil)
@@ -341,7 +350,7 @@ func TestStartOffsetLatest(t *testing.T) {
 		t.Errorf("latest + exit-at-end read %v", res.rows)
 	}
 	src2, _ := openSource(t, ctx, SourceConfig{Brokers: []string{b.Addr()}, Topic: "lt", EventTime: 1, StartOffset: "latest"}, nil)
-	if err := ProduceTo(ctx, b.Addr(), "lt", 0, hb("new", "2015-07-15T00:00:01Z", 2)); err != nil {
+	if err := produceTo(t, ctx, b.Addr(), "lt", 0, hb("new", "2015-07-15T00:00:01Z", 2)); err != nil {
 		t.Fatal(err)
 	}
 	for {
@@ -366,7 +375,7 @@ func TestStartOffsetLatest(t *testing.T) {
 func TestDeadLetters(t *testing.T) {
 	b := startBroker(t)
 	ctx := testCtx(t)
-	if err := CreateTopic(ctx, b.Addr(), "dl", 1); err != nil {
+	if err := CreateTopic(ctx, []string{b.Addr()}, "dl", 1); err != nil {
 		t.Fatal(err)
 	}
 	records := [][]byte{
@@ -377,7 +386,7 @@ func TestDeadLetters(t *testing.T) {
 		hb("ok2", "2015-07-15T00:00:01Z", 2),
 		[]byte(`{"session_id":"w","ts":true}`),
 	}
-	if err := ProduceTo(ctx, b.Addr(), "dl", 0, records...); err != nil {
+	if err := produceTo(t, ctx, b.Addr(), "dl", 0, records...); err != nil {
 		t.Fatal(err)
 	}
 	wantReasons := []struct {
@@ -456,7 +465,7 @@ func TestUnreachableBroker(t *testing.T) {
 	}
 	for _, c := range cases {
 		start := time.Now()
-		src, err := NewSource(SourceConfig{Name: "hb", Brokers: SplitBrokers(c.brokers), Topic: "t", Schema: heartbeats, EventTime: 1})
+		src, err := NewSourceFromConfig(SourceConfig{Name: "hb", Brokers: SplitBrokers(c.brokers), Topic: "t", Schema: heartbeats, EventTime: 1})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -464,10 +473,10 @@ func TestUnreachableBroker(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("source: %v, want %q", err, c.want)
 		}
-		if _, err := Produce(ctx, c.brokers, "t", "", strings.NewReader("{}")); err == nil || !strings.Contains(err.Error(), c.want) {
+		if _, err := Produce(ctx, SplitBrokers(c.brokers), "t", "", strings.NewReader("{}")); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("produce: %v", err)
 		}
-		sink, err := NewSink(SinkConfig{Name: "out", Brokers: SplitBrokers(c.brokers), Topic: "t", Schema: heartbeats})
+		sink, err := NewSinkFromConfig(SinkConfig{Name: "out", Brokers: SplitBrokers(c.brokers), Topic: "t", Schema: heartbeats})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -502,7 +511,7 @@ func TestSilentBroker(t *testing.T) {
 		}
 	}()
 	start := time.Now()
-	err = CreateTopic(ctx, ln.Addr().String(), "t", 1)
+	err = CreateTopic(ctx, []string{ln.Addr().String()}, "t", 1)
 	want := fmt.Sprintf("Kafka at %s did not answer", ln.Addr())
 	if err == nil || !strings.HasPrefix(err.Error(), want) {
 		t.Errorf("err = %v, want %q...", err, want)
@@ -532,7 +541,7 @@ func TestSilentBroker(t *testing.T) {
 		}
 	}()
 	start = time.Now()
-	err = CreateTopic(ctx, hl.Addr().String(), "t", 1)
+	err = CreateTopic(ctx, []string{hl.Addr().String()}, "t", 1)
 	if err == nil || !strings.Contains(err.Error(), "HTTP") {
 		t.Errorf("HTTP server: %v", err)
 	}
@@ -544,7 +553,7 @@ func TestSilentBroker(t *testing.T) {
 func TestMissingTopic(t *testing.T) {
 	b := startBroker(t)
 	ctx := testCtx(t)
-	src, err := NewSource(SourceConfig{Name: "hb", Brokers: []string{b.Addr()}, Topic: "nope", Schema: heartbeats, EventTime: 1, ExitAtEnd: true})
+	src, err := NewSourceFromConfig(SourceConfig{Name: "hb", Brokers: []string{b.Addr()}, Topic: "nope", Schema: heartbeats, EventTime: 1, ExitAtEnd: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -562,7 +571,7 @@ func TestMissingTopic(t *testing.T) {
 }
 
 func TestOptionValidation(t *testing.T) {
-	c := Config{Brokers: "127.0.0.1:9092"}
+	brokers := []string{"127.0.0.1:9092"}
 	for _, tc := range []struct {
 		opts map[string]string
 		want string
@@ -573,12 +582,13 @@ func TestOptionValidation(t *testing.T) {
 		{map[string]string{"topic": "t", "start_offset": "middle"}, `start_offset must be earliest or latest, not "middle"`},
 		{map[string]string{}, "option topic is required"},
 	} {
-		_, err := c.NewSourceFromSpec(&exec.SourceSpec{Name: "s", Connector: "kafka", Options: tc.opts, Schema: heartbeats, EventTime: 1})
+		_, err := NewSource(&exec.SourceSpec{Name: "s", Connector: "kafka", Options: tc.opts, Schema: heartbeats, EventTime: 1},
+			SourceOptions{Brokers: brokers})
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%v: %v, want %q", tc.opts, err, tc.want)
 		}
 	}
-	_, err := c.NewSinkFromSpec(&exec.SinkSpec{Name: "k", Connector: "kafka", Options: map[string]string{"topic": "t", "key": "nope"}, Schema: heartbeats})
+	_, err := NewSink(&exec.SinkSpec{Name: "k", Connector: "kafka", Options: map[string]string{"topic": "t", "key": "nope"}, Schema: heartbeats}, brokers)
 	if err == nil || !strings.Contains(err.Error(), `key column "nope" is not in the sink's input`) {
 		t.Errorf("sink key: %v", err)
 	}
@@ -592,14 +602,14 @@ func TestOptionValidation(t *testing.T) {
 func TestGroupOffsets(t *testing.T) {
 	b := startBroker(t)
 	ctx := testCtx(t)
-	if err := CreateTopic(ctx, b.Addr(), "g", 1); err != nil {
+	if err := CreateTopic(ctx, []string{b.Addr()}, "g", 1); err != nil {
 		t.Fatal(err)
 	}
 	var recs [][]byte
 	for i := 0; i < 4; i++ {
 		recs = append(recs, hb(fmt.Sprint(i), "2015-07-15T00:00:00Z", float64(i)))
 	}
-	if err := ProduceTo(ctx, b.Addr(), "g", 0, recs...); err != nil {
+	if err := produceTo(t, ctx, b.Addr(), "g", 0, recs...); err != nil {
 		t.Fatal(err)
 	}
 	src, _ := openSource(t, ctx, SourceConfig{Brokers: []string{b.Addr()}, Topic: "g", EventTime: 1, ExitAtEnd: true, GroupID: "spate-g"}, nil)
@@ -621,7 +631,7 @@ func TestGroupOffsets(t *testing.T) {
 func TestTransactionalInput(t *testing.T) {
 	b := startBroker(t)
 	ctx := testCtx(t)
-	if err := CreateTopic(ctx, b.Addr(), "tx", 1); err != nil {
+	if err := CreateTopic(ctx, []string{b.Addr()}, "tx", 1); err != nil {
 		t.Fatal(err)
 	}
 	cl, err := kgo.NewClient(kgo.SeedBrokers(b.Addr()), kgo.TransactionalID("spate-test"), kgo.DefaultProduceTopic("tx"))

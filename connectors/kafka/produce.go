@@ -21,8 +21,8 @@ import (
 // when absent or null). It returns the number of records produced. A line
 // that is not valid JSON stops it with an error naming the line; the lines
 // before it have been produced.
-func Produce(ctx context.Context, brokers, topic, key string, r io.Reader) (int, error) {
-	bs := SplitBrokers(brokers)
+func Produce(ctx context.Context, brokers []string, topic, key string, r io.Reader) (int, error) {
+	bs := brokers
 	adm, err := newAdmin(ctx, bs)
 	if err != nil {
 		return 0, err

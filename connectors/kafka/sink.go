@@ -72,8 +72,8 @@ var (
 	_ exec.Committer = (*Sink)(nil)
 )
 
-// NewSink validates cfg and returns an unopened sink.
-func NewSink(cfg SinkConfig) (*Sink, error) {
+// NewSinkFromConfig validates cfg and returns an unopened sink.
+func NewSinkFromConfig(cfg SinkConfig) (*Sink, error) {
 	if cfg.Topic == "" {
 		return nil, fmt.Errorf("kafka sink %s: option topic is required", cfg.Name)
 	}

@@ -52,9 +52,9 @@ func TestSinkRows(t *testing.T) {
 	ctx := testCtx(t)
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
-	c := Config{Brokers: b.Addr()}
-	sink, err := c.NewSinkFromSpec(&spexec.SinkSpec{Name: "alerts", Connector: "kafka",
-		Options: map[string]string{"connector": "kafka", "topic": "alerts", "format": "json", "key": "CDN"}, Schema: cdnSchema})
+	sink, err := NewSink(&spexec.SinkSpec{Name: "alerts", Connector: "kafka",
+		Options: map[string]string{"connector": "kafka", "topic": "alerts", "format": "json", "key": "CDN"}, Schema: cdnSchema},
+		[]string{b.Addr()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,9 +102,8 @@ func TestSinkUpsertTombstones(t *testing.T) {
 		{Name: "events", Type: arrow.PrimitiveTypes.Int64},
 		{Name: expr.DeletedColumn, Type: arrow.FixedWidthTypes.Boolean},
 	}, nil)
-	c := Config{Brokers: b.Addr()}
-	sink, err := c.NewSinkFromSpec(&spexec.SinkSpec{Name: "per_cdn", Connector: "kafka",
-		Options: map[string]string{"topic": "per_cdn"}, Schema: schema, Upsert: true, Keys: []int{0, 1}})
+	sink, err := NewSink(&spexec.SinkSpec{Name: "per_cdn", Connector: "kafka",
+		Options: map[string]string{"topic": "per_cdn"}, Schema: schema, Upsert: true, Keys: []int{0, 1}}, []string{b.Addr()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,14 +147,14 @@ func TestSinkUpsertTombstones(t *testing.T) {
 // TestSinkCommitFailsWhenBrokerGone: Commit reports, within its context,
 // that records could not be delivered; it does not hang.
 func TestSinkCommitFailsWhenBrokerGone(t *testing.T) {
-	b, err := StartEmbedded("", -1)
+	b, err := StartEmbedded("", 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx := testCtx(t)
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
-	sink, err := NewSink(SinkConfig{Name: "gone", Brokers: []string{b.Addr()}, Topic: "gone", Schema: cdnSchema})
+	sink, err := NewSinkFromConfig(SinkConfig{Name: "gone", Brokers: []string{b.Addr()}, Topic: "gone", Schema: cdnSchema})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -203,18 +202,18 @@ func TestEmbeddedPortsAndPersistence(t *testing.T) {
 	// Topics and records survive a restart on the same state directory.
 	dir := t.TempDir()
 	ctx := testCtx(t)
-	b2, err := StartEmbedded(dir, -1)
+	b2, err := StartEmbedded(dir, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := CreateTopic(ctx, b2.Addr(), "kept", 2); err != nil {
+	if err := CreateTopic(ctx, []string{b2.Addr()}, "kept", 2); err != nil {
 		t.Fatal(err)
 	}
-	if err := ProduceTo(ctx, b2.Addr(), "kept", 1, hb("s", "2015-07-15T00:00:00Z", 7), hb("s", "2015-07-15T00:00:01Z", 8)); err != nil {
+	if err := produceTo(t, ctx, b2.Addr(), "kept", 1, hb("s", "2015-07-15T00:00:00Z", 7), hb("s", "2015-07-15T00:00:01Z", 8)); err != nil {
 		t.Fatal(err)
 	}
 	b2.Close()
-	b3, err := StartEmbedded(dir, -1)
+	b3, err := StartEmbedded(dir, 0)
 	if err != nil {
 		t.Fatalf("restart: %v", err)
 	}
@@ -240,7 +239,7 @@ func TestKcat(t *testing.T) {
 	ctx := testCtx(t)
 
 	// kcat -> spate source.
-	if err := CreateTopic(ctx, b.Addr(), "from_kcat", 1); err != nil {
+	if err := CreateTopic(ctx, []string{b.Addr()}, "from_kcat", 1); err != nil {
 		t.Fatal(err)
 	}
 	in := `s1|{"session_id":"s1","ts":"2015-07-15T00:00:00.000Z","bitrate":1}
@@ -259,7 +258,7 @@ s2|{"session_id":"s2","ts":1436918401000,"bitrate":2.5}
 
 	// spate produce -> kcat.
 	lines := "{\"id\":1,\"v\":\"a\"}\n{\"id\":2,\"v\":\"b\"}\n"
-	if n, err := Produce(ctx, b.Addr(), "to_kcat", "id", strings.NewReader(lines)); err != nil || n != 2 {
+	if n, err := Produce(ctx, []string{b.Addr()}, "to_kcat", "id", strings.NewReader(lines)); err != nil || n != 2 {
 		t.Fatalf("Produce: %d %v", n, err)
 	}
 	var out, stderr bytes.Buffer

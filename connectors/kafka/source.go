@@ -87,8 +87,8 @@ type Source struct {
 
 var _ exec.SourceReader = (*Source)(nil)
 
-// NewSource validates cfg and returns an unopened source.
-func NewSource(cfg SourceConfig) (*Source, error) {
+// NewSourceFromConfig validates cfg and returns an unopened source.
+func NewSourceFromConfig(cfg SourceConfig) (*Source, error) {
 	if cfg.Topic == "" {
 		return nil, fmt.Errorf("kafka source %s: option topic is required", cfg.Name)
 	}
