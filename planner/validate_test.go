@@ -29,6 +29,18 @@ func validateGraph(p *Pipeline, compile bool) error {
 		if err := validateNode(g, n, compile); err != nil {
 			return fmt.Errorf("node %d (%s %s): %w", i, n.Kind, n.Name, err)
 		}
+		if compile && n.Kind != exec.KindSource && n.Kind != exec.KindSink {
+			// exec's own check of the spec against the schemas.
+			ins := make([]*arrow.Schema, len(n.Inputs))
+			for j, in := range n.Inputs {
+				ins[j] = g.Nodes[in].Schema
+			}
+			op, err := exec.NewOperator(n, ins)
+			if err != nil {
+				return fmt.Errorf("node %d: exec.NewOperator: %w", i, err)
+			}
+			_ = op.Close()
+		}
 	}
 	for _, v := range p.Views {
 		s := g.Nodes[v.Node]
