@@ -19,7 +19,9 @@
 //  3. lower (physical.go): logical nodes become exec.Nodes. A shared
 //     logical subtree is one operator whose output fans out; a source is
 //     one Source node however many views read it; a materialized view read
-//     by another view is an edge from the operator that feeds its table.
+//     by another view is an edge from the operator that feeds its table. A
+//     plain view read once is inlined (rules optimize across it); one read
+//     by several queries stays a single subgraph with fan-out.
 //     Every materialized view ends in a Sink{Connector: "duckdb",
 //     Options{"table": name}}, every CREATE SINK in a Sink of its
 //     connector.

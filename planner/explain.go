@@ -143,7 +143,9 @@ func describeNode(n *exec.Node) (string, []string) {
 		}
 	case *exec.SinkSpec:
 		head += " [" + s.Connector + "]"
-		details = append(details, "options: "+formatOptions(s.Options, "connector"))
+		if opts := formatOptions(s.Options, "connector"); opts != "" {
+			details = append(details, "options: "+opts)
+		}
 	}
 	details = append(details, "out: "+fmtSchema(n))
 	return head, details
