@@ -401,6 +401,9 @@ func (c *Catalog) AddView(v *parser.CreateView) (*View, error) {
 		return nil, err
 	}
 	if err := checkOptions(viewOptions, opts, pos, v.Pos); err != nil {
+		if pe, ok := err.(*parser.Error); ok && !v.Materialized {
+			pe.Msg = strings.Replace(pe.Msg, "a materialized view", "a view", 1)
+		}
 		return nil, err
 	}
 	ttl, _ := ParseDuration(opts["timeline_ttl"])
