@@ -231,12 +231,14 @@ func strEqScalar(v *vec, s []byte, rows int, out []byte, negate bool) {
 	clear(out[:bitmapBytes(rows)])
 	ls := int32(len(s))
 	offs, data := v.offs[:rows+1], v.data
+	flip := b2u(negate)
 	for i := 0; i < rows; i++ {
 		o0, o1 := offs[i], offs[i+1]
-		eq := o1-o0 == ls && string(data[o0:o1]) == string(s)
-		if eq != negate {
-			out[i>>3] |= 1 << (uint(i) & 7)
+		var eq byte
+		if o1-o0 == ls {
+			eq = b2u(string(data[o0:o1]) == string(s))
 		}
+		out[i>>3] |= (eq ^ flip) << (uint(i) & 7)
 	}
 }
 

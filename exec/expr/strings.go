@@ -2,6 +2,7 @@ package expr
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"math"
 	"regexp"
@@ -11,7 +12,14 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 )
 
+// isASCII tests eight bytes at a time.
 func isASCII(s []byte) bool {
+	for len(s) >= 8 {
+		if binary.LittleEndian.Uint64(s)&0x8080808080808080 != 0 {
+			return false
+		}
+		s = s[8:]
+	}
 	for _, c := range s {
 		if c >= utf8.RuneSelf {
 			return false
@@ -20,18 +28,38 @@ func isASCII(s []byte) bool {
 	return true
 }
 
+var asciiLower, asciiUpper [256]byte
+
+func init() {
+	for i := range asciiLower {
+		c := byte(i)
+		asciiLower[i], asciiUpper[i] = c, c
+		if 'A' <= c && c <= 'Z' {
+			asciiLower[i] = c + 'a' - 'A'
+		}
+		if 'a' <= c && c <= 'z' {
+			asciiUpper[i] = c - ('a' - 'A')
+		}
+	}
+}
+
+// appendMapped appends s translated byte by byte through tab.
+func appendMapped(dst, s []byte, tab *[256]byte) []byte {
+	n := len(dst)
+	dst = append(dst, s...)
+	d := dst[n:]
+	for i, c := range d {
+		d[i] = tab[c]
+	}
+	return dst
+}
+
 // appendLower appends s lower-cased. ASCII bytes are mapped directly;
 // other runes through unicode.ToLower (DuckDB's utf8proc mapping agrees on
 // the simple case mappings).
 func appendLower(dst, s []byte) []byte {
 	if isASCII(s) {
-		for _, c := range s {
-			if 'A' <= c && c <= 'Z' {
-				c += 'a' - 'A'
-			}
-			dst = append(dst, c)
-		}
-		return dst
+		return appendMapped(dst, s, &asciiLower)
 	}
 	for len(s) > 0 {
 		r, n := utf8.DecodeRune(s)
@@ -47,13 +75,7 @@ func appendLower(dst, s []byte) []byte {
 
 func appendUpper(dst, s []byte) []byte {
 	if isASCII(s) {
-		for _, c := range s {
-			if 'a' <= c && c <= 'z' {
-				c -= 'a' - 'A'
-			}
-			dst = append(dst, c)
-		}
-		return dst
+		return appendMapped(dst, s, &asciiUpper)
 	}
 	for len(s) > 0 {
 		r, n := utf8.DecodeRune(s)
@@ -81,7 +103,8 @@ func wantString(out arrow.DataType) error {
 // strFunc is a NULL-propagating string function: its kernel is picked by
 // op at compile time and runs over all rows of a batch at once.
 type strFunc struct {
-	run  func(n *strFunc, x *strArg, valid []byte, rows int, data []byte) ([]byte, []byte) // nil: length
+	run  func(n *strFunc, valid []byte, rows int, data []byte) ([]byte, []byte) // nil: length
+	x    strArg                                                                 // first argument of this batch
 	m    multiArg
 	t    arrow.DataType
 	sout strOut
@@ -302,13 +325,14 @@ func (n *strFunc) eval(b arrow.RecordBatch, rows int) (vec, error) {
 	}
 	o := &n.sout
 	o.reset(rows)
-	data, valid := n.run(n, &x, valid, rows, o.data)
+	n.x = x
+	data, valid := n.run(n, valid, rows, o.data)
 	o.data = data
 	return o.vec(valid), nil
 }
 
-func (n *strFunc) runLower(x *strArg, valid []byte, rows int, data []byte) ([]byte, []byte) {
-	o := &n.sout
+func (n *strFunc) runLower(valid []byte, rows int, data []byte) ([]byte, []byte) {
+	o, x := &n.sout, &n.x
 	for i := 0; i < rows; i++ {
 		data = appendLower(data, x.get(i))
 		o.offs[i+1] = int32(len(data))
@@ -316,8 +340,8 @@ func (n *strFunc) runLower(x *strArg, valid []byte, rows int, data []byte) ([]by
 	return data, valid
 }
 
-func (n *strFunc) runUpper(x *strArg, valid []byte, rows int, data []byte) ([]byte, []byte) {
-	o := &n.sout
+func (n *strFunc) runUpper(valid []byte, rows int, data []byte) ([]byte, []byte) {
+	o, x := &n.sout, &n.x
 	for i := 0; i < rows; i++ {
 		data = appendUpper(data, x.get(i))
 		o.offs[i+1] = int32(len(data))
@@ -325,8 +349,8 @@ func (n *strFunc) runUpper(x *strArg, valid []byte, rows int, data []byte) ([]by
 	return data, valid
 }
 
-func (n *strFunc) runSubstring(x *strArg, valid []byte, rows int, data []byte) ([]byte, []byte) {
-	o := &n.sout
+func (n *strFunc) runSubstring(valid []byte, rows int, data []byte) ([]byte, []byte) {
+	o, x := &n.sout, &n.x
 	from := n.m.int(1)
 	var length intArg
 	hasLen := len(n.m.args) == 3
@@ -346,8 +370,8 @@ func (n *strFunc) runSubstring(x *strArg, valid []byte, rows int, data []byte) (
 	return data, valid
 }
 
-func (n *strFunc) runSubstringIndex(x *strArg, valid []byte, rows int, data []byte) ([]byte, []byte) {
-	o := &n.sout
+func (n *strFunc) runSubstringIndex(valid []byte, rows int, data []byte) ([]byte, []byte) {
+	o, x := &n.sout, &n.x
 	delim, count := n.m.str(1), n.m.int(2)
 	for i := 0; i < rows; i++ {
 		if valid == nil || getBit(valid, i) {
@@ -358,8 +382,8 @@ func (n *strFunc) runSubstringIndex(x *strArg, valid []byte, rows int, data []by
 	return data, valid
 }
 
-func (n *strFunc) runReplace(x *strArg, valid []byte, rows int, data []byte) ([]byte, []byte) {
-	o := &n.sout
+func (n *strFunc) runReplace(valid []byte, rows int, data []byte) ([]byte, []byte) {
+	o, x := &n.sout, &n.x
 	from, to := n.m.str(1), n.m.str(2)
 	for i := 0; i < rows; i++ {
 		data = appendReplace(data, x.get(i), from.get(i), to.get(i))
@@ -368,8 +392,8 @@ func (n *strFunc) runReplace(x *strArg, valid []byte, rows int, data []byte) ([]
 	return data, valid
 }
 
-func (n *strFunc) runSplitPart(x *strArg, valid []byte, rows int, data []byte) ([]byte, []byte) {
-	o := &n.sout
+func (n *strFunc) runSplitPart(valid []byte, rows int, data []byte) ([]byte, []byte) {
+	o, x := &n.sout, &n.x
 	delim, idx := n.m.str(1), n.m.int(2)
 	for i := 0; i < rows; i++ {
 		if valid == nil || getBit(valid, i) {
@@ -380,8 +404,8 @@ func (n *strFunc) runSplitPart(x *strArg, valid []byte, rows int, data []byte) (
 	return data, valid
 }
 
-func (n *strFunc) runRegexpSubstr(x *strArg, valid []byte, rows int, data []byte) ([]byte, []byte) {
-	o := &n.sout
+func (n *strFunc) runRegexpSubstr(valid []byte, rows int, data []byte) ([]byte, []byte) {
+	o, x := &n.sout, &n.x
 	// A row without a match becomes NULL.
 	var own []byte
 	for i := 0; i < rows; i++ {
