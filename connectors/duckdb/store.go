@@ -184,7 +184,11 @@ func (s *Store) Commit(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		s.dl.putBack(dls)
 	}
 
-	tx, err := s.wconn.BeginTx(ctx, nil)
+	// The transaction outlives a cancelled ctx on purpose: database/sql
+	// would otherwise roll it back from its own goroutine while an Arrow
+	// view is being registered on the same connection. Statements still
+	// get ctx and stop when it is cancelled; then we roll back here.
+	tx, err := s.wconn.BeginTx(context.WithoutCancel(ctx), nil)
 	if err != nil {
 		giveBack()
 		return fmt.Errorf("duckdb commit: begin: %w", err)

@@ -418,3 +418,22 @@ func TestConcurrentSinks(t *testing.T) {
 	}
 	wantRows(t, s, "SELECT count(*) FROM spate_dead_letters", [][]any{{int64(sinks * 100)}})
 }
+
+func TestCommitCancelledKeepsBatches(t *testing.T) {
+	alloc := memory.NewCheckedAllocator(memory.DefaultAllocator)
+	defer alloc.AssertSize(t, 0)
+	s := openStore(t, "")
+	defer s.Close()
+	spec := upsertSpec("u", false)
+	op := openSink(t, s, spec, alloc)
+	defer op.Close()
+	push(t, op, alloc, spec.Schema, [][]any{{1, 1, false}})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := op.(exec.Committer).Commit(ctx); err == nil {
+		t.Fatal("commit with a cancelled context succeeded")
+	}
+	wantRows(t, s, "SELECT count(*) FROM u", [][]any{{int64(0)}})
+	commit(t, op)
+	wantRows(t, s, "SELECT k FROM u", [][]any{{int64(1)}})
+}
