@@ -51,6 +51,7 @@ type castNode struct {
 	out      vec
 	sout     strOut
 	scratch  []byte
+	days     dayCache
 }
 
 func (n *castNode) typ() arrow.DataType { return n.to }
@@ -388,7 +389,7 @@ func (n *castNode) eval(b arrow.RecordBatch, rows int) (vec, error) {
 				case castBoolToString:
 					data = strconv.AppendBool(data, v.bit(i))
 				case castTimestampToString:
-					data = appendTimestamp(data, v.i64[i])
+					data = appendTimestamp(data, v.i64[i], &n.days)
 				}
 			}
 			o.offs[i+1] = int32(len(data))

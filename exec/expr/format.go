@@ -179,9 +179,26 @@ type tsParts struct {
 	days                 int64 // days since epoch
 }
 
-func splitTS(ms int64) tsParts {
+// dayCache remembers the calendar date of the last day converted: rows of
+// a batch mostly share a day, and the date is the costly part.
+type dayCache struct {
+	days  int64
+	y     int64
+	m, d  int
+	valid bool
+}
+
+func (c *dayCache) civil(days int64) (int64, int, int) {
+	if !c.valid || c.days != days {
+		c.y, c.m, c.d = civilFromDays(days)
+		c.days, c.valid = days, true
+	}
+	return c.y, c.m, c.d
+}
+
+func splitTS(ms int64, c *dayCache) tsParts {
 	days, rem := floorDivMod(ms, msPerDay)
-	y, m, d := civilFromDays(days)
+	y, m, d := c.civil(days)
 	r := int(rem)
 	return tsParts{year: y, month: m, day: d, hour: r / 3600000, minute: r / 60000 % 60,
 		second: r / 1000 % 60, ms: r % 1000, days: days}
@@ -204,8 +221,8 @@ func appendPad(dst []byte, v int64, width int) []byte {
 
 // appendTimestamp writes DuckDB's TIMESTAMP text: YYYY-MM-DD HH:MM:SS and
 // the milliseconds with trailing zeros dropped when not zero.
-func appendTimestamp(dst []byte, ms int64) []byte {
-	p := splitTS(ms)
+func appendTimestamp(dst []byte, ms int64, c *dayCache) []byte {
+	p := splitTS(ms, c)
 	y := p.year
 	bc := y <= 0
 	if bc {

@@ -175,6 +175,7 @@ type dateFormat struct {
 	a     node
 	steps []dfStep
 	sout  strOut
+	days  dayCache
 }
 
 func (n *dateFormat) typ() arrow.DataType { return TypeVarchar }
@@ -189,7 +190,7 @@ func (n *dateFormat) eval(b arrow.RecordBatch, rows int) (vec, error) {
 	data := o.data
 	for i := 0; i < rows; i++ {
 		if v.isValid(i) {
-			data = appendDateFormat(data, n.steps, v.i64[i])
+			data = appendDateFormat(data, n.steps, v.i64[i], &n.days)
 		}
 		o.offs[i+1] = int32(len(data))
 	}
@@ -227,8 +228,8 @@ func daySuffix(d int) string {
 	return "th"
 }
 
-func appendDateFormat(dst []byte, steps []dfStep, ms int64) []byte {
-	p := splitTS(ms)
+func appendDateFormat(dst []byte, steps []dfStep, ms int64, c *dayCache) []byte {
+	p := splitTS(ms, c)
 	wday := int((p.days%7 + 11) % 7) // 1970-01-01 was a Thursday (4)
 	yday := int(p.days - daysFromCivil(p.year, 1, 1))
 	for _, s := range steps {
@@ -288,7 +289,7 @@ func appendDateFormat(dst []byte, steps []dfStep, ms int64) []byte {
 			// Week of the year, Sunday first; days before the first Sunday are week 0.
 			dst = append2(dst, (yday+7-wday)/7)
 		case 'v', 'x':
-			y, w := isoWeek(p.days, p.year, yday, wday)
+			y, w := isoWeek(p.days, wday)
 			if s.code == 'v' {
 				dst = append2(dst, w)
 			} else {
@@ -308,7 +309,7 @@ func appendDateFormat(dst []byte, steps []dfStep, ms int64) []byte {
 }
 
 // isoWeek is the ISO 8601 week-numbering year and week (MySQL %x / %v).
-func isoWeek(days, year int64, yday, wday int) (int64, int) {
+func isoWeek(days int64, wday int) (int64, int) {
 	// ISO weekday: Monday=1..Sunday=7; the week's Thursday decides the year.
 	iso := wday
 	if iso == 0 {
