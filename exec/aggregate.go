@@ -56,10 +56,10 @@ type HashAggregate struct {
 // groups of an updating aggregate, or those of one window).
 type groupTable struct {
 	keys       *keyTable
-	aggs       []aggState
+	aggs       *aggSet
 	start, end int64
 	// updating mode
-	dirty     []bool
+	dirty     []uint64 // bitset by group: changed since the last emission
 	dirtyList []uint32
 	emitted   []bool
 }
@@ -112,7 +112,7 @@ func (a *HashAggregate) newTable() *groupTable {
 		return t
 	}
 	t := &groupTable{keys: newKeyTable(a.keyKinds)}
-	t.aggs = a.newAggStates()
+	t.aggs = newAggSet(a.newAggStates())
 	return t
 }
 
@@ -121,9 +121,7 @@ func (a *HashAggregate) recycle(t *groupTable) {
 		return
 	}
 	t.keys.reset()
-	for _, s := range t.aggs {
-		s.reset()
-	}
+	t.aggs.reset()
 	a.pool = append(a.pool, t)
 }
 
@@ -157,25 +155,42 @@ func (a *HashAggregate) Push(port int, b arrow.RecordBatch) error {
 // aggregates.
 func (a *HashAggregate) accumulate(t *groupTable, sel []int32) error {
 	t.keys.findOrInsert(a.vecs, a.hashes, sel, a.gids)
-	for i, s := range t.aggs {
-		s.resize(t.keys.n)
-		if err := s.update(a.gids, sel, a.argArrs[i]); err != nil {
-			return fmt.Errorf("aggregate %s: %w", a.spec.Aggs[i].Name, err)
+	t.aggs.resize(t.keys.n)
+	// Aggregates run one after the other over a chunk of rows small
+	// enough that the group rows the first one brings into L1 are still
+	// there for the others.
+	for len(sel) > 0 {
+		chunk := sel[:min(len(sel), updateChunk)]
+		sel = sel[len(chunk):]
+		for i, s := range t.aggs.aggs {
+			if err := s.update(a.gids, chunk, a.argArrs[i]); err != nil {
+				return fmt.Errorf("aggregate %s: %w", a.spec.Aggs[i].Name, err)
+			}
 		}
 	}
 	return nil
 }
 
+// updateChunk rows of 64-byte group rows fill half of a 32 KiB L1.
+const updateChunk = 256
+
 func (a *HashAggregate) markDirty(t *groupTable, sel []int32) {
-	t.dirty = resizeZero(t.dirty, t.keys.n)
+	t.dirty = resizeZero(t.dirty, (t.keys.n+63)/64)
 	t.emitted = resizeZero(t.emitted, t.keys.n)
+	// Branch-free: a group is appended always and kept only when its bit
+	// was clear, since whether a group is already dirty is unpredictable.
+	n := len(t.dirtyList)
+	list := slices.Grow(t.dirtyList, len(sel)+1)[:n+len(sel)+1]
+	dirty := t.dirty
 	for _, i := range sel {
 		g := a.gids[i]
-		if !t.dirty[g] {
-			t.dirty[g] = true
-			t.dirtyList = append(t.dirtyList, g)
-		}
+		w, sh := g/64, g%64
+		old := dirty[w]
+		dirty[w] = old | 1<<sh
+		list[n] = g
+		n += int(old>>sh&1 ^ 1)
 	}
+	t.dirtyList = list[:n]
 }
 
 // windowPartition groups a batch's rows by window start: rows of window
@@ -343,7 +358,7 @@ func (a *HashAggregate) buildOutput(t *groupTable, gids []uint32) (arrow.RecordB
 		cols = append(cols, constInt64Array(alloc, expr.TypeTimestamp, t.start, len(gids)))
 		cols = append(cols, constInt64Array(alloc, expr.TypeTimestamp, t.end, len(gids)))
 	}
-	for i, s := range t.aggs {
+	for i, s := range t.aggs.aggs {
 		col, err := s.build(alloc, gids)
 		if err != nil {
 			return nil, fmt.Errorf("aggregate %s: %w", a.spec.Aggs[i].Name, err)
@@ -411,7 +426,7 @@ func (a *HashAggregate) emitChanges() error {
 	gids := t.dirtyList
 	defer func() {
 		for _, g := range t.dirtyList {
-			t.dirty[g] = false
+			t.dirty[g/64] = 0
 		}
 		t.dirtyList = t.dirtyList[:0]
 	}()

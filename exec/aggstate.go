@@ -3,6 +3,7 @@ package exec
 import (
 	"fmt"
 	"math/bits"
+	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/bitutil"
@@ -10,25 +11,136 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
-// aggState is the running state of one aggregate function for every group
-// of a table, as typed arrays indexed by group id. update runs once per
-// batch with a typed loop over the selected rows; nothing is allocated per
-// row or per group beyond the arrays' growth.
+// Aggregate state layout. The fixed-size states of all aggregates of a
+// group (a count, a sum and its "seen" flag, an average's sum and count,
+// a running max ...) sit side by side in one row of a groupRows, rows
+// indexed by group id. Updating four aggregates for a batch then walks
+// the same rows four times: the first loop brings a group's row into
+// cache and the others find it there, instead of each aggregate missing
+// on its own array (what a struct of per-aggregate arrays costs once the
+// groups outgrow L2). Each aggregate still updates in its own typed loop
+// over (group id, value), reading its state through a typed pointer at
+// its offset in the row. States that do not fit a fixed row (min/max of
+// strings, count(DISTINCT)) keep their own typed structures.
+
+// groupRows is the row store: stride bytes per group, zeroed on growth.
+type groupRows struct {
+	buf    []uint64
+	stride uintptr // bytes, a multiple of 8
+}
+
+func (r *groupRows) resize(n int) { r.buf = resizeZero(r.buf, n*int(r.stride/8)) }
+func (r *groupRows) reset()       { r.buf = r.buf[:0] }
+func (r *groupRows) clear(g uint32) {
+	w := int(r.stride / 8)
+	clear(r.buf[int(g)*w : int(g+1)*w])
+}
+
+// base is the address of row 0; valid until the next resize.
+func (r *groupRows) base() unsafe.Pointer { return unsafe.Pointer(unsafe.SliceData(r.buf)) }
+
+// aggSet is the aggregates of one table of groups and their rows.
+type aggSet struct {
+	rows groupRows
+	aggs []aggState
+}
+
+func newAggSet(aggs []aggState) *aggSet {
+	s := &aggSet{aggs: aggs}
+	for _, a := range aggs {
+		sz := a.rowBytes()
+		a.bind(&s.rows, s.rows.stride)
+		s.rows.stride += sz
+	}
+	// Round the row up so rows never straddle cache lines: 8, 16, 32,
+	// 64, then whole lines.
+	switch st := s.rows.stride; {
+	case st == 0:
+	case st <= 64:
+		s.rows.stride = 8
+		for s.rows.stride < st {
+			s.rows.stride *= 2
+		}
+	default:
+		s.rows.stride = (st + 63) &^ 63
+	}
+	return s
+}
+
+func (s *aggSet) resize(n int) {
+	s.rows.resize(n)
+	for _, a := range s.aggs {
+		a.resize(n)
+	}
+}
+
+func (s *aggSet) reset() {
+	s.rows.reset()
+	for _, a := range s.aggs {
+		a.reset()
+	}
+}
+
+func (s *aggSet) clear(g uint32) {
+	if s.rows.stride > 0 {
+		s.rows.clear(g)
+	}
+	for _, a := range s.aggs {
+		a.clear(g)
+	}
+}
+
+// aggState is one aggregate function's state for every group of a
+// table. update runs once per batch with a typed loop over the selected
+// rows; nothing is allocated per row.
 type aggState interface {
-	// resize makes groups [0, n) addressable; new groups start empty.
+	// rowBytes is the size of the state kept in the group row (a
+	// multiple of 8; 0 when the state lives elsewhere); bind tells the
+	// aggregate where its part of the row is.
+	rowBytes() uintptr
+	bind(rows *groupRows, off uintptr)
+	// resize makes groups [0, n) addressable in the out-of-row state;
+	// new groups start empty.
 	resize(n int)
 	// update folds arg[i] into group gids[i] for every row i in sel (arg
-	// is nil for count(*)).
+	// is nil for count(*)). The rows are already resized.
 	update(gids []uint32, sel []int32, arg arrow.Array) error
 	// merge folds group src into group dst (session merging).
 	merge(dst, src uint32) error
-	// clear empties group g so its id can be reused.
+	// clear empties the out-of-row state of group g (the row itself is
+	// zeroed by the aggSet) so its id can be reused.
 	clear(g uint32)
 	// build makes the result column for groups gids.
 	build(alloc memory.Allocator, gids []uint32) (arrow.Array, error)
 	// reset forgets every group, keeping the memory.
 	reset()
 }
+
+// inRow is embedded by aggregates whose state S lives in the group row.
+type inRow[S any] struct {
+	rows *groupRows
+	off  uintptr
+}
+
+func (r *inRow[S]) rowBytes() uintptr {
+	var s S
+	return (unsafe.Sizeof(s) + 7) &^ 7
+}
+func (r *inRow[S]) bind(rows *groupRows, off uintptr) { r.rows, r.off = rows, off }
+func (r *inRow[S]) resize(int)                        {}
+func (r *inRow[S]) reset()                            {}
+func (r *inRow[S]) clear(uint32)                      {}
+
+// at is group g's state. Hot loops inline the same arithmetic.
+func (r *inRow[S]) at(g uint32) *S {
+	return (*S)(unsafe.Add(r.rows.base(), uintptr(g)*r.rows.stride+r.off))
+}
+
+// outOfRow is embedded by aggregates that keep their own structures.
+type outOfRow struct{}
+
+func (outOfRow) rowBytes() uintptr        { return 0 }
+func (outOfRow) bind(*groupRows, uintptr) {}
 
 // newAggState makes the state for f over an argument of type argType
 // (nil for count(*)), checking f.Type against DuckDB's result type.
@@ -140,7 +252,8 @@ func values[T any](arr arrow.Array) []T {
 	return v[d.Offset() : d.Offset()+arr.Len()]
 }
 
-// validity returns arr's bitmap and offset, or nil when it has no NULLs.
+// validity returns arr's bitmap and offset; nil when it has no NULLs, and
+// offset -1 when every value is NULL and there is no bitmap (Null type).
 func validity(arr arrow.Array) ([]byte, int) {
 	if arr == nil || arr.NullN() == 0 {
 		return nil, 0
@@ -149,16 +262,12 @@ func validity(arr arrow.Array) ([]byte, int) {
 	if b := bufBytes(d, 0); b != nil {
 		return b, d.Offset()
 	}
-	return nil, -1 // all NULL, no bitmap (Null type)
+	return nil, -1
 }
 
 func resizeSlice[T any](s []T, n int) []T {
-	if n <= len(s) {
-		return s[:n]
-	}
 	if n <= cap(s) {
-		s = s[:n]
-		return s
+		return s[:n]
 	}
 	ns := make([]T, n, max(n, 2*cap(s)))
 	copy(ns, s)
@@ -176,24 +285,572 @@ func resizeZero[T any](s []T, n int) []T {
 	return s
 }
 
-func int64Result(alloc memory.Allocator, vals []int64, gids []uint32, isNull []bool) arrow.Array {
+// buildFixed makes a fixed-width result column of type dt: value(g)
+// returns a group's value and whether it is non-NULL.
+func buildFixed[T any](alloc memory.Allocator, dt arrow.DataType, gids []uint32, value func(g uint32) (T, bool)) arrow.Array {
+	var zero T
+	n := len(gids)
+	buf := newBuffer(alloc, n*int(unsafe.Sizeof(zero)))
+	var valid *memory.Buffer
+	nulls := 0
+	if n > 0 {
+		dst := asSlice[T](buf.Bytes())[:n]
+		for j, g := range gids {
+			v, ok := value(g)
+			if !ok {
+				if valid == nil {
+					valid = newBuffer(alloc, int(bitutil.BytesForBits(int64(n))))
+					bitutil.SetBitsTo(valid.Bytes(), 0, int64(n), true)
+				}
+				bitutil.ClearBit(valid.Bytes(), j)
+				nulls++
+				v = zero
+			}
+			dst[j] = v
+		}
+	}
+	return makeArray(dt, n, []*memory.Buffer{valid, buf}, nulls)
+}
+
+// ---- count(*) and count(x)
+
+type countAgg struct {
+	inRow[int64]
+	star bool
+}
+
+func (a *countAgg) update(gids []uint32, sel []int32, arg arrow.Array) error {
+	base, stride, off := a.rows.base(), a.rows.stride, a.off
+	if a.star || arg.NullN() == 0 {
+		for _, i := range sel {
+			*(*int64)(unsafe.Add(base, uintptr(gids[i])*stride+off)) += 1
+		}
+		return nil
+	}
+	valid, voff := validity(arg)
+	if voff < 0 {
+		return nil
+	}
+	for _, i := range sel {
+		if bitutil.BitIsSet(valid, voff+int(i)) {
+			*(*int64)(unsafe.Add(base, uintptr(gids[i])*stride+off)) += 1
+		}
+	}
+	return nil
+}
+
+func (a *countAgg) merge(dst, src uint32) error {
+	*a.at(dst) += *a.at(src)
+	return nil
+}
+
+func (a *countAgg) build(alloc memory.Allocator, gids []uint32) (arrow.Array, error) {
+	return buildFixed(alloc, arrow.PrimitiveTypes.Int64, gids, func(g uint32) (int64, bool) { return *a.at(g), true }), nil
+}
+
+// ---- sum over integers: BIGINT, overflow is an error
+
+type sumState struct {
+	sum  int64
+	seen bool
+}
+
+type sumIntAgg[T int8 | int16 | int32 | int64] struct{ inRow[sumState] }
+
+var errSumOverflow = fmt.Errorf("sum overflows BIGINT")
+
+func (a *sumIntAgg[T]) update(gids []uint32, sel []int32, arg arrow.Array) error {
+	vals := values[T](arg)
+	base, stride, off := a.rows.base(), a.rows.stride, a.off
+	valid, voff := validity(arg)
+	if voff < 0 {
+		return nil
+	}
+	var ovf int64
+	for _, i := range sel {
+		if valid != nil && !bitutil.BitIsSet(valid, voff+int(i)) {
+			continue
+		}
+		st := (*sumState)(unsafe.Add(base, uintptr(gids[i])*stride+off))
+		x := int64(vals[i])
+		s := st.sum + x
+		ovf |= (st.sum ^ s) & (x ^ s)
+		st.sum, st.seen = s, true
+	}
+	if ovf < 0 {
+		return errSumOverflow
+	}
+	return nil
+}
+
+func (a *sumIntAgg[T]) merge(dst, src uint32) error {
+	d, s := a.at(dst), a.at(src)
+	if !s.seen {
+		return nil
+	}
+	sum := d.sum + s.sum
+	if (d.sum^sum)&(s.sum^sum) < 0 {
+		return errSumOverflow
+	}
+	d.sum, d.seen = sum, true
+	return nil
+}
+
+func (a *sumIntAgg[T]) build(alloc memory.Allocator, gids []uint32) (arrow.Array, error) {
+	return buildFixed(alloc, arrow.PrimitiveTypes.Int64, gids, func(g uint32) (int64, bool) {
+		s := a.at(g)
+		return s.sum, s.seen
+	}), nil
+}
+
+// ---- sum over doubles
+
+type sumFloatState struct {
+	sum  float64
+	seen bool
+}
+
+type sumFloatAgg struct{ inRow[sumFloatState] }
+
+func (a *sumFloatAgg) update(gids []uint32, sel []int32, arg arrow.Array) error {
+	vals := values[float64](arg)
+	base, stride, off := a.rows.base(), a.rows.stride, a.off
+	valid, voff := validity(arg)
+	if voff < 0 {
+		return nil
+	}
+	for _, i := range sel {
+		if valid != nil && !bitutil.BitIsSet(valid, voff+int(i)) {
+			continue
+		}
+		st := (*sumFloatState)(unsafe.Add(base, uintptr(gids[i])*stride+off))
+		st.sum += vals[i]
+		st.seen = true
+	}
+	return nil
+}
+
+func (a *sumFloatAgg) merge(dst, src uint32) error {
+	if d, s := a.at(dst), a.at(src); s.seen {
+		d.sum += s.sum
+		d.seen = true
+	}
+	return nil
+}
+
+func (a *sumFloatAgg) build(alloc memory.Allocator, gids []uint32) (arrow.Array, error) {
+	return buildFixed(alloc, arrow.PrimitiveTypes.Float64, gids, func(g uint32) (float64, bool) {
+		s := a.at(g)
+		return s.sum, s.seen
+	}), nil
+}
+
+// ---- 128-bit accumulation (decimal sums, integer averages)
+
+// add128 adds (xhi, xlo) to (hi, lo) and reports signed overflow.
+func add128(hi int64, lo uint64, xhi int64, xlo uint64) (int64, uint64, bool) {
+	l, c := bits.Add64(lo, xlo, 0)
+	h := hi + xhi + int64(c)
+	// Overflow iff both operands have the same sign and the result's
+	// differs; the carry cannot make it wrong because it is 0 or 1.
+	ovf := (hi^h)&(xhi^h) < 0
+	return h, l, ovf
+}
+
+type wideState struct {
+	lo uint64
+	hi int64
+	n  int64 // values folded in (avg), or 0/1 "seen" (sum)
+}
+
+type sumDecimalAgg struct {
+	inRow[wideState]
+	scale int32
+}
+
+var errDecimalOverflow = fmt.Errorf("sum overflows DECIMAL(38)")
+
+func (a *sumDecimalAgg) update(gids []uint32, sel []int32, arg arrow.Array) error {
+	return addWide(&a.inRow, gids, sel, arg, false)
+}
+
+// addWide folds decimal values into wideState rows; n counts the values
+// (avg) or is 1 once one was seen (sum).
+func addWide(r *inRow[wideState], gids []uint32, sel []int32, arg arrow.Array, count bool) error {
+	vals := values[[2]uint64](arg)
+	base, stride, off := r.rows.base(), r.rows.stride, r.off
+	valid, voff := validity(arg)
+	if voff < 0 {
+		return nil
+	}
+	ovf := false
+	for _, i := range sel {
+		if valid != nil && !bitutil.BitIsSet(valid, voff+int(i)) {
+			continue
+		}
+		st := (*wideState)(unsafe.Add(base, uintptr(gids[i])*stride+off))
+		x := vals[i]
+		var o bool
+		st.hi, st.lo, o = add128(st.hi, st.lo, int64(x[1]), x[0])
+		ovf = ovf || o
+		if count {
+			st.n++
+		} else {
+			st.n = 1
+		}
+	}
+	if ovf {
+		return errDecimalOverflow
+	}
+	return nil
+}
+
+func (a *sumDecimalAgg) merge(dst, src uint32) error {
+	d, s := a.at(dst), a.at(src)
+	if s.n == 0 {
+		return nil
+	}
+	var o bool
+	d.hi, d.lo, o = add128(d.hi, d.lo, s.hi, s.lo)
+	d.n = 1
+	if o {
+		return errDecimalOverflow
+	}
+	return nil
+}
+
+func (a *sumDecimalAgg) build(alloc memory.Allocator, gids []uint32) (arrow.Array, error) {
+	for _, g := range gids {
+		if s := a.at(g); s.n != 0 && !decimal128.New(s.hi, s.lo).FitsInPrecision(38) {
+			return nil, errDecimalOverflow
+		}
+	}
+	return buildFixed(alloc, &arrow.Decimal128Type{Precision: 38, Scale: a.scale}, gids, func(g uint32) (decimal128.Num, bool) {
+		s := a.at(g)
+		return decimal128.New(s.hi, s.lo), s.n != 0
+	}), nil
+}
+
+// ---- avg
+
+// avgIntAgg sums into 128 bits (DuckDB sums integers into a HUGEINT), so
+// an average never overflows.
+type avgIntAgg[T int8 | int16 | int32 | int64] struct{ inRow[wideState] }
+
+func (a *avgIntAgg[T]) update(gids []uint32, sel []int32, arg arrow.Array) error {
+	vals := values[T](arg)
+	base, stride, off := a.rows.base(), a.rows.stride, a.off
+	valid, voff := validity(arg)
+	if voff < 0 {
+		return nil
+	}
+	for _, i := range sel {
+		if valid != nil && !bitutil.BitIsSet(valid, voff+int(i)) {
+			continue
+		}
+		st := (*wideState)(unsafe.Add(base, uintptr(gids[i])*stride+off))
+		x := int64(vals[i])
+		l, c := bits.Add64(st.lo, uint64(x), 0)
+		st.hi += x>>63 + int64(c)
+		st.lo = l
+		st.n++
+	}
+	return nil
+}
+
+func (a *avgIntAgg[T]) merge(dst, src uint32) error {
+	d, s := a.at(dst), a.at(src)
+	d.hi, d.lo, _ = add128(d.hi, d.lo, s.hi, s.lo)
+	d.n += s.n
+	return nil
+}
+
+func int128Float(hi int64, lo uint64) float64 {
+	if hi == int64(lo)>>63 {
+		return float64(int64(lo))
+	}
+	return decimal128.New(hi, lo).ToFloat64(0)
+}
+
+func (a *avgIntAgg[T]) build(alloc memory.Allocator, gids []uint32) (arrow.Array, error) {
+	return buildFixed(alloc, arrow.PrimitiveTypes.Float64, gids, func(g uint32) (float64, bool) {
+		s := a.at(g)
+		if s.n == 0 {
+			return 0, false
+		}
+		return int128Float(s.hi, s.lo) / float64(s.n), true
+	}), nil
+}
+
+type avgFloatState struct {
+	sum float64
+	n   int64
+}
+
+type avgFloatAgg struct{ inRow[avgFloatState] }
+
+func (a *avgFloatAgg) update(gids []uint32, sel []int32, arg arrow.Array) error {
+	vals := values[float64](arg)
+	base, stride, off := a.rows.base(), a.rows.stride, a.off
+	valid, voff := validity(arg)
+	if voff < 0 {
+		return nil
+	}
+	for _, i := range sel {
+		if valid != nil && !bitutil.BitIsSet(valid, voff+int(i)) {
+			continue
+		}
+		st := (*avgFloatState)(unsafe.Add(base, uintptr(gids[i])*stride+off))
+		st.sum += vals[i]
+		st.n++
+	}
+	return nil
+}
+
+func (a *avgFloatAgg) merge(dst, src uint32) error {
+	d, s := a.at(dst), a.at(src)
+	d.sum += s.sum
+	d.n += s.n
+	return nil
+}
+
+func (a *avgFloatAgg) build(alloc memory.Allocator, gids []uint32) (arrow.Array, error) {
+	return buildFixed(alloc, arrow.PrimitiveTypes.Float64, gids, func(g uint32) (float64, bool) {
+		s := a.at(g)
+		if s.n == 0 {
+			return 0, false
+		}
+		return s.sum / float64(s.n), true
+	}), nil
+}
+
+type avgDecimalAgg struct {
+	inRow[wideState]
+	scale int32
+}
+
+func (a *avgDecimalAgg) update(gids []uint32, sel []int32, arg arrow.Array) error {
+	if err := addWide(&a.inRow, gids, sel, arg, true); err != nil {
+		return fmt.Errorf("avg: %w", err)
+	}
+	return nil
+}
+
+func (a *avgDecimalAgg) merge(dst, src uint32) error {
+	d, s := a.at(dst), a.at(src)
+	var o bool
+	d.hi, d.lo, o = add128(d.hi, d.lo, s.hi, s.lo)
+	d.n += s.n
+	if o {
+		return fmt.Errorf("avg: %w", errDecimalOverflow)
+	}
+	return nil
+}
+
+func (a *avgDecimalAgg) build(alloc memory.Allocator, gids []uint32) (arrow.Array, error) {
+	return buildFixed(alloc, arrow.PrimitiveTypes.Float64, gids, func(g uint32) (float64, bool) {
+		s := a.at(g)
+		if s.n == 0 {
+			return 0, false
+		}
+		return decimal128.New(s.hi, s.lo).ToFloat64(a.scale) / float64(s.n), true
+	}), nil
+}
+
+// ---- min / max
+
+type ordered interface {
+	int8 | int16 | int32 | int64 | uint8 | uint16 | uint32 | uint64 | float32 | float64
+}
+
+// less orders like DuckDB: NaN is greater than every other value.
+func less[T ordered](a, b T) bool {
+	if a != a {
+		return false
+	}
+	if b != b {
+		return true
+	}
+	return a < b
+}
+
+type extremeState[T any] struct {
+	v    T
+	seen bool
+}
+
+type minMaxAgg[T ordered] struct {
+	inRow[extremeState[T]]
+	isMax bool
+	dt    arrow.DataType
+}
+
+func (a *minMaxAgg[T]) update(gids []uint32, sel []int32, arg arrow.Array) error {
+	vals := values[T](arg)
+	base, stride, off := a.rows.base(), a.rows.stride, a.off
+	valid, voff := validity(arg)
+	if voff < 0 {
+		return nil
+	}
+	if a.isMax {
+		for _, i := range sel {
+			if valid != nil && !bitutil.BitIsSet(valid, voff+int(i)) {
+				continue
+			}
+			st := (*extremeState[T])(unsafe.Add(base, uintptr(gids[i])*stride+off))
+			if x := vals[i]; !st.seen || less(st.v, x) {
+				st.v, st.seen = x, true
+			}
+		}
+		return nil
+	}
+	for _, i := range sel {
+		if valid != nil && !bitutil.BitIsSet(valid, voff+int(i)) {
+			continue
+		}
+		st := (*extremeState[T])(unsafe.Add(base, uintptr(gids[i])*stride+off))
+		if x := vals[i]; !st.seen || less(x, st.v) {
+			st.v, st.seen = x, true
+		}
+	}
+	return nil
+}
+
+func (a *minMaxAgg[T]) merge(dst, src uint32) error {
+	d, s := a.at(dst), a.at(src)
+	if s.seen && (!d.seen || (a.isMax && less(d.v, s.v)) || (!a.isMax && less(s.v, d.v))) {
+		*d = *s
+	}
+	return nil
+}
+
+func (a *minMaxAgg[T]) build(alloc memory.Allocator, gids []uint32) (arrow.Array, error) {
+	return buildFixed(alloc, a.dt, gids, func(g uint32) (T, bool) {
+		s := a.at(g)
+		return s.v, s.seen
+	}), nil
+}
+
+type minMaxDecimalAgg struct {
+	inRow[extremeState[decimal128.Num]]
+	isMax bool
+	dt    arrow.DataType
+}
+
+func (a *minMaxDecimalAgg) better(x, cur decimal128.Num) bool {
+	if a.isMax {
+		return x.Greater(cur)
+	}
+	return x.Less(cur)
+}
+
+func (a *minMaxDecimalAgg) update(gids []uint32, sel []int32, arg arrow.Array) error {
+	vals := values[decimal128.Num](arg)
+	base, stride, off := a.rows.base(), a.rows.stride, a.off
+	valid, voff := validity(arg)
+	if voff < 0 {
+		return nil
+	}
+	for _, i := range sel {
+		if valid != nil && !bitutil.BitIsSet(valid, voff+int(i)) {
+			continue
+		}
+		st := (*extremeState[decimal128.Num])(unsafe.Add(base, uintptr(gids[i])*stride+off))
+		if x := vals[i]; !st.seen || a.better(x, st.v) {
+			st.v, st.seen = x, true
+		}
+	}
+	return nil
+}
+
+func (a *minMaxDecimalAgg) merge(dst, src uint32) error {
+	d, s := a.at(dst), a.at(src)
+	if s.seen && (!d.seen || a.better(s.v, d.v)) {
+		*d = *s
+	}
+	return nil
+}
+
+func (a *minMaxDecimalAgg) build(alloc memory.Allocator, gids []uint32) (arrow.Array, error) {
+	return buildFixed(alloc, a.dt, gids, func(g uint32) (decimal128.Num, bool) {
+		s := a.at(g)
+		return s.v, s.seen
+	}), nil
+}
+
+// minMaxBoolAgg: min is AND, max is OR over the non-NULL values.
+type minMaxBoolAgg struct {
+	inRow[extremeState[bool]]
+	isMax bool
+}
+
+func (a *minMaxBoolAgg) update(gids []uint32, sel []int32, arg arrow.Array) error {
+	d := arg.Data()
+	bitsBuf := bufBytes(d, 1)
+	valid, voff := validity(arg)
+	if voff < 0 {
+		return nil
+	}
+	off := d.Offset()
+	for _, i := range sel {
+		if valid != nil && !bitutil.BitIsSet(valid, voff+int(i)) {
+			continue
+		}
+		st := a.at(gids[i])
+		x := bitutil.BitIsSet(bitsBuf, off+int(i))
+		switch {
+		case !st.seen:
+			st.v, st.seen = x, true
+		case a.isMax:
+			st.v = st.v || x
+		default:
+			st.v = st.v && x
+		}
+	}
+	return nil
+}
+
+func (a *minMaxBoolAgg) merge(dst, src uint32) error {
+	d, s := a.at(dst), a.at(src)
+	switch {
+	case !s.seen:
+	case !d.seen:
+		*d = *s
+	case a.isMax:
+		d.v = d.v || s.v
+	default:
+		d.v = d.v && s.v
+	}
+	return nil
+}
+
+func (a *minMaxBoolAgg) build(alloc memory.Allocator, gids []uint32) (arrow.Array, error) {
 	n := len(gids)
 	var valid *memory.Buffer
 	nulls := 0
-	if isNull != nil {
-		valid, nulls = nullsBitmap(alloc, isNull, gids)
-	}
-	buf := newBuffer(alloc, 8*n)
-	if n > 0 {
-		dst := asSlice[int64](buf.Bytes())[:n]
-		for j, g := range gids {
-			dst[j] = vals[g]
+	buf := newBuffer(alloc, int(bitutil.BytesForBits(int64(n))))
+	b := buf.Bytes()
+	clear(b)
+	for j, g := range gids {
+		s := a.at(g)
+		if !s.seen {
+			if valid == nil {
+				valid = newBuffer(alloc, int(bitutil.BytesForBits(int64(n))))
+				bitutil.SetBitsTo(valid.Bytes(), 0, int64(n), true)
+			}
+			bitutil.ClearBit(valid.Bytes(), j)
+			nulls++
+		} else if s.v {
+			bitutil.SetBit(b, j)
 		}
 	}
-	return makeArray(arrow.PrimitiveTypes.Int64, n, []*memory.Buffer{valid, buf}, nulls)
+	return makeArray(arrow.FixedWidthTypes.Boolean, n, []*memory.Buffer{valid, buf}, nulls), nil
 }
 
-// notSeen turns per-group "has a value" flags into NULL flags lazily.
+// ---- states outside the row
+
+// notSeenBitmap is the validity of a result from per-group "has a value"
+// flags; nil when every group has one.
 func notSeenBitmap(alloc memory.Allocator, seen []bool, gids []uint32) (*memory.Buffer, int) {
 	nulls := 0
 	for _, g := range gids {
@@ -215,615 +872,11 @@ func notSeenBitmap(alloc memory.Allocator, seen []bool, gids []uint32) (*memory.
 	return buf, nulls
 }
 
-// ---- count(*) and count(x)
-
-type countAgg struct {
-	star   bool
-	counts []int64
-}
-
-func (a *countAgg) resize(n int) { a.counts = resizeZero(a.counts, n) }
-func (a *countAgg) reset()       { a.counts = a.counts[:0] }
-func (a *countAgg) clear(g uint32) {
-	a.counts[g] = 0
-}
-
-func (a *countAgg) update(gids []uint32, sel []int32, arg arrow.Array) error {
-	counts := a.counts
-	valid, voff := validity(arg)
-	if a.star || arg.NullN() == 0 {
-		for _, i := range sel {
-			counts[gids[i]]++
-		}
-		return nil
-	}
-	if voff < 0 {
-		return nil
-	}
-	for _, i := range sel {
-		if bitutil.BitIsSet(valid, voff+int(i)) {
-			counts[gids[i]]++
-		}
-	}
-	return nil
-}
-
-func (a *countAgg) merge(dst, src uint32) error {
-	a.counts[dst] += a.counts[src]
-	return nil
-}
-
-func (a *countAgg) build(alloc memory.Allocator, gids []uint32) (arrow.Array, error) {
-	return int64Result(alloc, a.counts, gids, nil), nil
-}
-
-// ---- sum over integers: BIGINT, overflow is an error
-
-type sumIntAgg[T int8 | int16 | int32 | int64] struct {
-	sums []int64
-	seen []bool
-}
-
-func (a *sumIntAgg[T]) resize(n int) {
-	a.sums, a.seen = resizeZero(a.sums, n), resizeZero(a.seen, n)
-}
-func (a *sumIntAgg[T]) reset()         { a.sums, a.seen = a.sums[:0], a.seen[:0] }
-func (a *sumIntAgg[T]) clear(g uint32) { a.sums[g], a.seen[g] = 0, false }
-
-var errSumOverflow = fmt.Errorf("sum overflows BIGINT")
-
-func (a *sumIntAgg[T]) update(gids []uint32, sel []int32, arg arrow.Array) error {
-	vals := values[T](arg)
-	sums, seen := a.sums, a.seen
-	valid, voff := validity(arg)
-	var ovf int64
-	switch {
-	case arg.NullN() == 0:
-		for _, i := range sel {
-			g := gids[i]
-			x := int64(vals[i])
-			s := sums[g] + x
-			ovf |= (sums[g] ^ s) & (x ^ s)
-			sums[g] = s
-			seen[g] = true
-		}
-	case voff >= 0:
-		for _, i := range sel {
-			if !bitutil.BitIsSet(valid, voff+int(i)) {
-				continue
-			}
-			g := gids[i]
-			x := int64(vals[i])
-			s := sums[g] + x
-			ovf |= (sums[g] ^ s) & (x ^ s)
-			sums[g] = s
-			seen[g] = true
-		}
-	}
-	if ovf < 0 {
-		return errSumOverflow
-	}
-	return nil
-}
-
-func (a *sumIntAgg[T]) merge(dst, src uint32) error {
-	if !a.seen[src] {
-		return nil
-	}
-	x, s := a.sums[src], a.sums[dst]+a.sums[src]
-	if (a.sums[dst]^s)&(x^s) < 0 {
-		return errSumOverflow
-	}
-	a.sums[dst], a.seen[dst] = s, true
-	return nil
-}
-
-func (a *sumIntAgg[T]) build(alloc memory.Allocator, gids []uint32) (arrow.Array, error) {
-	valid, nulls := notSeenBitmap(alloc, a.seen, gids)
-	buf := newBuffer(alloc, 8*len(gids))
-	if len(gids) > 0 {
-		dst := asSlice[int64](buf.Bytes())[:len(gids)]
-		for j, g := range gids {
-			dst[j] = a.sums[g]
-		}
-	}
-	return makeArray(arrow.PrimitiveTypes.Int64, len(gids), []*memory.Buffer{valid, buf}, nulls), nil
-}
-
-// ---- sum over doubles
-
-type sumFloatAgg struct {
-	sums []float64
-	seen []bool
-}
-
-func (a *sumFloatAgg) resize(n int)   { a.sums, a.seen = resizeZero(a.sums, n), resizeZero(a.seen, n) }
-func (a *sumFloatAgg) reset()         { a.sums, a.seen = a.sums[:0], a.seen[:0] }
-func (a *sumFloatAgg) clear(g uint32) { a.sums[g], a.seen[g] = 0, false }
-
-func (a *sumFloatAgg) update(gids []uint32, sel []int32, arg arrow.Array) error {
-	vals := values[float64](arg)
-	sums, seen := a.sums, a.seen
-	valid, voff := validity(arg)
-	switch {
-	case arg.NullN() == 0:
-		for _, i := range sel {
-			g := gids[i]
-			sums[g] += vals[i]
-			seen[g] = true
-		}
-	case voff >= 0:
-		for _, i := range sel {
-			if bitutil.BitIsSet(valid, voff+int(i)) {
-				g := gids[i]
-				sums[g] += vals[i]
-				seen[g] = true
-			}
-		}
-	}
-	return nil
-}
-
-func (a *sumFloatAgg) merge(dst, src uint32) error {
-	if a.seen[src] {
-		a.sums[dst] += a.sums[src]
-		a.seen[dst] = true
-	}
-	return nil
-}
-
-func (a *sumFloatAgg) build(alloc memory.Allocator, gids []uint32) (arrow.Array, error) {
-	return float64Result(alloc, len(gids), a.seen, gids, func(j int, g uint32) float64 { return a.sums[g] }), nil
-}
-
-func float64Result(alloc memory.Allocator, n int, seen []bool, gids []uint32, val func(j int, g uint32) float64) arrow.Array {
-	valid, nulls := notSeenBitmap(alloc, seen, gids)
-	buf := newBuffer(alloc, 8*n)
-	if n > 0 {
-		dst := asSlice[float64](buf.Bytes())[:n]
-		for j, g := range gids {
-			if seen[g] {
-				dst[j] = val(j, g)
-			} else {
-				dst[j] = 0
-			}
-		}
-	}
-	return makeArray(arrow.PrimitiveTypes.Float64, n, []*memory.Buffer{valid, buf}, nulls)
-}
-
-// ---- 128-bit accumulation (decimal sums, integer averages)
-
-// add128 adds (xhi, xlo) to (hi, lo) and reports signed overflow.
-func add128(hi int64, lo uint64, xhi int64, xlo uint64) (int64, uint64, bool) {
-	l, c := bits.Add64(lo, xlo, 0)
-	h := hi + xhi + int64(c)
-	// Overflow iff both operands have the same sign and the result's
-	// differs; the carry cannot make it wrong because it is 0 or 1.
-	ovf := (hi^h)&(xhi^h) < 0
-	return h, l, ovf
-}
-
-type sumDecimalAgg struct {
-	scale int32
-	hi    []int64
-	lo    []uint64
-	seen  []bool
-}
-
-func (a *sumDecimalAgg) resize(n int) {
-	a.hi, a.lo, a.seen = resizeZero(a.hi, n), resizeZero(a.lo, n), resizeZero(a.seen, n)
-}
-func (a *sumDecimalAgg) reset() { a.hi, a.lo, a.seen = a.hi[:0], a.lo[:0], a.seen[:0] }
-func (a *sumDecimalAgg) clear(g uint32) {
-	a.hi[g], a.lo[g], a.seen[g] = 0, 0, false
-}
-
-var errDecimalOverflow = fmt.Errorf("sum overflows DECIMAL(38)")
-
-func (a *sumDecimalAgg) update(gids []uint32, sel []int32, arg arrow.Array) error {
-	vals := values[[2]uint64](arg)
-	valid, voff := validity(arg)
-	if voff < 0 {
-		return nil
-	}
-	ovf := false
-	for _, i := range sel {
-		if valid != nil && !bitutil.BitIsSet(valid, voff+int(i)) {
-			continue
-		}
-		g := gids[i]
-		x := vals[i]
-		var o bool
-		a.hi[g], a.lo[g], o = add128(a.hi[g], a.lo[g], int64(x[1]), x[0])
-		ovf = ovf || o
-		a.seen[g] = true
-	}
-	if ovf {
-		return errDecimalOverflow
-	}
-	return nil
-}
-
-func (a *sumDecimalAgg) merge(dst, src uint32) error {
-	if !a.seen[src] {
-		return nil
-	}
-	var o bool
-	a.hi[dst], a.lo[dst], o = add128(a.hi[dst], a.lo[dst], a.hi[src], a.lo[src])
-	a.seen[dst] = true
-	if o {
-		return errDecimalOverflow
-	}
-	return nil
-}
-
-func (a *sumDecimalAgg) build(alloc memory.Allocator, gids []uint32) (arrow.Array, error) {
-	n := len(gids)
-	valid, nulls := notSeenBitmap(alloc, a.seen, gids)
-	buf := newBuffer(alloc, 16*n)
-	if n > 0 {
-		dst := asSlice[[2]uint64](buf.Bytes())[:n]
-		for j, g := range gids {
-			if a.seen[g] && !decimal128.New(a.hi[g], a.lo[g]).FitsInPrecision(38) {
-				buf.Release()
-				if valid != nil {
-					valid.Release()
-				}
-				return nil, errDecimalOverflow
-			}
-			dst[j] = [2]uint64{a.lo[g], uint64(a.hi[g])}
-		}
-	}
-	return makeArray(&arrow.Decimal128Type{Precision: 38, Scale: a.scale}, n, []*memory.Buffer{valid, buf}, nulls), nil
-}
-
-// ---- avg
-
-// avgIntAgg sums into 128 bits (DuckDB sums integers into a HUGEINT), so
-// an average never overflows.
-type avgIntAgg[T int8 | int16 | int32 | int64] struct {
-	hi     []int64
-	lo     []uint64
-	counts []int64
-}
-
-func (a *avgIntAgg[T]) resize(n int) {
-	a.hi, a.lo, a.counts = resizeZero(a.hi, n), resizeZero(a.lo, n), resizeZero(a.counts, n)
-}
-func (a *avgIntAgg[T]) reset() { a.hi, a.lo, a.counts = a.hi[:0], a.lo[:0], a.counts[:0] }
-func (a *avgIntAgg[T]) clear(g uint32) {
-	a.hi[g], a.lo[g], a.counts[g] = 0, 0, 0
-}
-
-func (a *avgIntAgg[T]) update(gids []uint32, sel []int32, arg arrow.Array) error {
-	vals := values[T](arg)
-	hi, lo, counts := a.hi, a.lo, a.counts
-	valid, voff := validity(arg)
-	switch {
-	case arg.NullN() == 0:
-		for _, i := range sel {
-			g := gids[i]
-			x := int64(vals[i])
-			l, c := bits.Add64(lo[g], uint64(x), 0)
-			hi[g] += x>>63 + int64(c)
-			lo[g] = l
-			counts[g]++
-		}
-	case voff >= 0:
-		for _, i := range sel {
-			if !bitutil.BitIsSet(valid, voff+int(i)) {
-				continue
-			}
-			g := gids[i]
-			x := int64(vals[i])
-			l, c := bits.Add64(lo[g], uint64(x), 0)
-			hi[g] += x>>63 + int64(c)
-			lo[g] = l
-			counts[g]++
-		}
-	}
-	return nil
-}
-
-func (a *avgIntAgg[T]) merge(dst, src uint32) error {
-	a.hi[dst], a.lo[dst], _ = add128(a.hi[dst], a.lo[dst], a.hi[src], a.lo[src])
-	a.counts[dst] += a.counts[src]
-	return nil
-}
-
-func int128Float(hi int64, lo uint64) float64 {
-	if hi == int64(lo)>>63 {
-		return float64(int64(lo))
-	}
-	return decimal128.New(hi, lo).ToFloat64(0)
-}
-
-func (a *avgIntAgg[T]) build(alloc memory.Allocator, gids []uint32) (arrow.Array, error) {
-	return avgResult(alloc, a.counts, gids, func(g uint32) float64 {
-		return int128Float(a.hi[g], a.lo[g]) / float64(a.counts[g])
-	}), nil
-}
-
-// avgResult builds avg's DOUBLE column: NULL where a group counted no value.
-func avgResult(alloc memory.Allocator, counts []int64, gids []uint32, val func(g uint32) float64) arrow.Array {
-	n := len(gids)
-	nulls := 0
-	for _, g := range gids {
-		if counts[g] == 0 {
-			nulls++
-		}
-	}
-	var valid *memory.Buffer
-	if nulls > 0 {
-		valid = newBuffer(alloc, int(bitutil.BytesForBits(int64(n))))
-		clear(valid.Bytes())
-	}
-	buf := newBuffer(alloc, 8*n)
-	if n > 0 {
-		dst := asSlice[float64](buf.Bytes())[:n]
-		for j, g := range gids {
-			if counts[g] == 0 {
-				dst[j] = 0
-				continue
-			}
-			dst[j] = val(g)
-			if valid != nil {
-				bitutil.SetBit(valid.Bytes(), j)
-			}
-		}
-	}
-	return makeArray(arrow.PrimitiveTypes.Float64, n, []*memory.Buffer{valid, buf}, nulls)
-}
-
-type avgFloatAgg struct {
-	sums   []float64
-	counts []int64
-}
-
-func (a *avgFloatAgg) resize(n int) {
-	a.sums, a.counts = resizeZero(a.sums, n), resizeZero(a.counts, n)
-}
-func (a *avgFloatAgg) reset()         { a.sums, a.counts = a.sums[:0], a.counts[:0] }
-func (a *avgFloatAgg) clear(g uint32) { a.sums[g], a.counts[g] = 0, 0 }
-
-func (a *avgFloatAgg) update(gids []uint32, sel []int32, arg arrow.Array) error {
-	vals := values[float64](arg)
-	sums, counts := a.sums, a.counts
-	valid, voff := validity(arg)
-	switch {
-	case arg.NullN() == 0:
-		for _, i := range sel {
-			g := gids[i]
-			sums[g] += vals[i]
-			counts[g]++
-		}
-	case voff >= 0:
-		for _, i := range sel {
-			if bitutil.BitIsSet(valid, voff+int(i)) {
-				g := gids[i]
-				sums[g] += vals[i]
-				counts[g]++
-			}
-		}
-	}
-	return nil
-}
-
-func (a *avgFloatAgg) merge(dst, src uint32) error {
-	a.sums[dst] += a.sums[src]
-	a.counts[dst] += a.counts[src]
-	return nil
-}
-
-func (a *avgFloatAgg) build(alloc memory.Allocator, gids []uint32) (arrow.Array, error) {
-	return avgResult(alloc, a.counts, gids, func(g uint32) float64 { return a.sums[g] / float64(a.counts[g]) }), nil
-}
-
-type avgDecimalAgg struct {
-	scale  int32
-	hi     []int64
-	lo     []uint64
-	counts []int64
-}
-
-func (a *avgDecimalAgg) resize(n int) {
-	a.hi, a.lo, a.counts = resizeZero(a.hi, n), resizeZero(a.lo, n), resizeZero(a.counts, n)
-}
-func (a *avgDecimalAgg) reset() { a.hi, a.lo, a.counts = a.hi[:0], a.lo[:0], a.counts[:0] }
-func (a *avgDecimalAgg) clear(g uint32) {
-	a.hi[g], a.lo[g], a.counts[g] = 0, 0, 0
-}
-
-func (a *avgDecimalAgg) update(gids []uint32, sel []int32, arg arrow.Array) error {
-	vals := values[[2]uint64](arg)
-	valid, voff := validity(arg)
-	if voff < 0 {
-		return nil
-	}
-	ovf := false
-	for _, i := range sel {
-		if valid != nil && !bitutil.BitIsSet(valid, voff+int(i)) {
-			continue
-		}
-		g := gids[i]
-		var o bool
-		a.hi[g], a.lo[g], o = add128(a.hi[g], a.lo[g], int64(vals[i][1]), vals[i][0])
-		ovf = ovf || o
-		a.counts[g]++
-	}
-	if ovf {
-		return fmt.Errorf("avg: %w", errDecimalOverflow)
-	}
-	return nil
-}
-
-func (a *avgDecimalAgg) merge(dst, src uint32) error {
-	var o bool
-	a.hi[dst], a.lo[dst], o = add128(a.hi[dst], a.lo[dst], a.hi[src], a.lo[src])
-	a.counts[dst] += a.counts[src]
-	if o {
-		return fmt.Errorf("avg: %w", errDecimalOverflow)
-	}
-	return nil
-}
-
-func (a *avgDecimalAgg) build(alloc memory.Allocator, gids []uint32) (arrow.Array, error) {
-	return avgResult(alloc, a.counts, gids, func(g uint32) float64 {
-		return decimal128.New(a.hi[g], a.lo[g]).ToFloat64(a.scale) / float64(a.counts[g])
-	}), nil
-}
-
-// ---- min / max
-
-type ordered interface {
-	int8 | int16 | int32 | int64 | uint8 | uint16 | uint32 | uint64 | float32 | float64
-}
-
-// less orders like DuckDB: NaN is greater than every other value.
-func less[T ordered](a, b T) bool {
-	if a != a {
-		return false
-	}
-	if b != b {
-		return true
-	}
-	return a < b
-}
-
-type minMaxAgg[T ordered] struct {
-	isMax bool
-	dt    arrow.DataType
-	vals  []T
-	seen  []bool
-}
-
-func (a *minMaxAgg[T]) resize(n int)   { a.vals, a.seen = resizeZero(a.vals, n), resizeZero(a.seen, n) }
-func (a *minMaxAgg[T]) reset()         { a.vals, a.seen = a.vals[:0], a.seen[:0] }
-func (a *minMaxAgg[T]) clear(g uint32) { a.seen[g] = false }
-
-func (a *minMaxAgg[T]) update(gids []uint32, sel []int32, arg arrow.Array) error {
-	vals := values[T](arg)
-	cur, seen := a.vals, a.seen
-	valid, voff := validity(arg)
-	if voff < 0 {
-		return nil
-	}
-	if a.isMax {
-		for _, i := range sel {
-			if valid != nil && !bitutil.BitIsSet(valid, voff+int(i)) {
-				continue
-			}
-			g, x := gids[i], vals[i]
-			if !seen[g] || less(cur[g], x) {
-				cur[g], seen[g] = x, true
-			}
-		}
-		return nil
-	}
-	for _, i := range sel {
-		if valid != nil && !bitutil.BitIsSet(valid, voff+int(i)) {
-			continue
-		}
-		g, x := gids[i], vals[i]
-		if !seen[g] || less(x, cur[g]) {
-			cur[g], seen[g] = x, true
-		}
-	}
-	return nil
-}
-
-func (a *minMaxAgg[T]) merge(dst, src uint32) error {
-	if !a.seen[src] {
-		return nil
-	}
-	x := a.vals[src]
-	if !a.seen[dst] || (a.isMax && less(a.vals[dst], x)) || (!a.isMax && less(x, a.vals[dst])) {
-		a.vals[dst], a.seen[dst] = x, true
-	}
-	return nil
-}
-
-func (a *minMaxAgg[T]) build(alloc memory.Allocator, gids []uint32) (arrow.Array, error) {
-	var zero T
-	n := len(gids)
-	valid, nulls := notSeenBitmap(alloc, a.seen, gids)
-	buf := newBuffer(alloc, n*int(sizeOfT(zero)))
-	if n > 0 {
-		dst := asSlice[T](buf.Bytes())[:n]
-		for j, g := range gids {
-			if a.seen[g] {
-				dst[j] = a.vals[g]
-			} else {
-				dst[j] = zero
-			}
-		}
-	}
-	return makeArray(a.dt, n, []*memory.Buffer{valid, buf}, nulls), nil
-}
-
-type minMaxDecimalAgg struct {
-	isMax bool
-	dt    arrow.DataType
-	vals  []decimal128.Num
-	seen  []bool
-}
-
-func (a *minMaxDecimalAgg) resize(n int) {
-	a.vals, a.seen = resizeZero(a.vals, n), resizeZero(a.seen, n)
-}
-func (a *minMaxDecimalAgg) reset()         { a.vals, a.seen = a.vals[:0], a.seen[:0] }
-func (a *minMaxDecimalAgg) clear(g uint32) { a.seen[g] = false }
-
-func (a *minMaxDecimalAgg) better(x, cur decimal128.Num) bool {
-	if a.isMax {
-		return x.Greater(cur)
-	}
-	return x.Less(cur)
-}
-
-func (a *minMaxDecimalAgg) update(gids []uint32, sel []int32, arg arrow.Array) error {
-	vals := values[decimal128.Num](arg)
-	valid, voff := validity(arg)
-	if voff < 0 {
-		return nil
-	}
-	for _, i := range sel {
-		if valid != nil && !bitutil.BitIsSet(valid, voff+int(i)) {
-			continue
-		}
-		g, x := gids[i], vals[i]
-		if !a.seen[g] || a.better(x, a.vals[g]) {
-			a.vals[g], a.seen[g] = x, true
-		}
-	}
-	return nil
-}
-
-func (a *minMaxDecimalAgg) merge(dst, src uint32) error {
-	if a.seen[src] && (!a.seen[dst] || a.better(a.vals[src], a.vals[dst])) {
-		a.vals[dst], a.seen[dst] = a.vals[src], true
-	}
-	return nil
-}
-
-func (a *minMaxDecimalAgg) build(alloc memory.Allocator, gids []uint32) (arrow.Array, error) {
-	n := len(gids)
-	valid, nulls := notSeenBitmap(alloc, a.seen, gids)
-	buf := newBuffer(alloc, 16*n)
-	if n > 0 {
-		dst := asSlice[decimal128.Num](buf.Bytes())[:n]
-		for j, g := range gids {
-			dst[j] = a.vals[g]
-		}
-	}
-	return makeArray(a.dt, n, []*memory.Buffer{valid, buf}, nulls), nil
-}
-
 // minMaxBytesAgg keeps one byte slice per group; it is rewritten in
 // place (no allocation once its capacity suffices) when the extreme
 // changes, which after the first few rows is rare.
 type minMaxBytesAgg struct {
+	outOfRow
 	isMax bool
 	dt    arrow.DataType
 	vals  [][]byte
@@ -899,72 +952,6 @@ func (a *minMaxBytesAgg) build(alloc memory.Allocator, gids []uint32) (arrow.Arr
 	return makeArray(a.dt, n, []*memory.Buffer{valid, obuf, dbuf}, nulls), nil
 }
 
-// minMaxBoolAgg: min is AND, max is OR over the non-NULL values.
-type minMaxBoolAgg struct {
-	isMax bool
-	vals  []bool
-	seen  []bool
-}
-
-func (a *minMaxBoolAgg) resize(n int)   { a.vals, a.seen = resizeZero(a.vals, n), resizeZero(a.seen, n) }
-func (a *minMaxBoolAgg) reset()         { a.vals, a.seen = a.vals[:0], a.seen[:0] }
-func (a *minMaxBoolAgg) clear(g uint32) { a.seen[g] = false }
-
-func (a *minMaxBoolAgg) update(gids []uint32, sel []int32, arg arrow.Array) error {
-	d := arg.Data()
-	bitsBuf := bufBytes(d, 1)
-	valid, voff := validity(arg)
-	if voff < 0 {
-		return nil
-	}
-	off := d.Offset()
-	for _, i := range sel {
-		if valid != nil && !bitutil.BitIsSet(valid, voff+int(i)) {
-			continue
-		}
-		g := gids[i]
-		x := bitutil.BitIsSet(bitsBuf, off+int(i))
-		if !a.seen[g] {
-			a.vals[g], a.seen[g] = x, true
-		} else if a.isMax {
-			a.vals[g] = a.vals[g] || x
-		} else {
-			a.vals[g] = a.vals[g] && x
-		}
-	}
-	return nil
-}
-
-func (a *minMaxBoolAgg) merge(dst, src uint32) error {
-	if !a.seen[src] {
-		return nil
-	}
-	x := a.vals[src]
-	switch {
-	case !a.seen[dst]:
-		a.vals[dst], a.seen[dst] = x, true
-	case a.isMax:
-		a.vals[dst] = a.vals[dst] || x
-	default:
-		a.vals[dst] = a.vals[dst] && x
-	}
-	return nil
-}
-
-func (a *minMaxBoolAgg) build(alloc memory.Allocator, gids []uint32) (arrow.Array, error) {
-	n := len(gids)
-	valid, nulls := notSeenBitmap(alloc, a.seen, gids)
-	buf := newBuffer(alloc, int(bitutil.BytesForBits(int64(n))))
-	b := buf.Bytes()
-	clear(b)
-	for j, g := range gids {
-		if a.seen[g] && a.vals[g] {
-			bitutil.SetBit(b, j)
-		}
-	}
-	return makeArray(arrow.FixedWidthTypes.Boolean, n, []*memory.Buffer{valid, buf}, nulls), nil
-}
-
 // ---- count(DISTINCT x)
 
 // distinctAgg keeps one typed set of (group, value) pairs for all groups:
@@ -974,6 +961,7 @@ func (a *minMaxBoolAgg) build(alloc memory.Allocator, gids []uint32) (arrow.Arra
 // are marked dead and revived if their (reused) group sees the value
 // again, and the set is rebuilt when dead entries dominate.
 type distinctAgg struct {
+	outOfRow
 	set    *keyTable
 	counts []int64
 	head   []uint32 // per group: first entry + 1, 0 when none
@@ -1112,5 +1100,5 @@ func (a *distinctAgg) merge(dst, src uint32) error {
 }
 
 func (a *distinctAgg) build(alloc memory.Allocator, gids []uint32) (arrow.Array, error) {
-	return int64Result(alloc, a.counts, gids, nil), nil
+	return buildFixed(alloc, arrow.PrimitiveTypes.Int64, gids, func(g uint32) (int64, bool) { return a.counts[g], true }), nil
 }

@@ -26,12 +26,27 @@ type keyTable struct {
 	cols   []keyStore
 	n      int      // groups
 	hashes []uint64 // per group, to rehash on growth without the keys
-	// slots holds hash tag (high 32 bits of the hash) << 32 | group id+1;
-	// 0 is an empty slot. The tag filters out almost every mismatch
-	// before the keys are compared.
-	slots  []uint64
 	mask   uint64
 	growAt int
+
+	// A single fixed-width key (GROUP BY id, the common case) keeps the
+	// key in its slot, so a probe touches one cache line; its NULL group
+	// lives outside the table.
+	single  bool
+	wslots  []uint32 // group id + 1; 0: empty
+	nullGid int32    // -1: no NULL group yet
+
+	// Otherwise slots hold hash tag (high 32 bits) << 32 | group id+1, 0
+	// empty; the tag filters out almost every mismatch before the keys
+	// are compared.
+	slots []uint64
+
+	// Probing first gathers every row's home slot in one pass: those
+	// loads are independent, so the CPU overlaps their cache misses
+	// instead of taking them one row at a time.
+	preW []uint32
+	preK []uint64
+	pre  []uint64
 }
 
 type keyKind uint8
@@ -259,19 +274,24 @@ func hashKeys(vecs []keyVec, n int, hashes []uint64) []uint64 {
 }
 
 func newKeyTable(kinds []keyKind) *keyTable {
-	t := &keyTable{cols: make([]keyStore, len(kinds))}
+	t := &keyTable{cols: make([]keyStore, len(kinds)), nullGid: -1}
 	for i, k := range kinds {
 		t.cols[i].kind = k
 		if k == kindBytes {
 			t.cols[i].offs = []int{0}
 		}
 	}
+	t.single = len(kinds) == 1 && kinds[0] == kindWord
 	t.alloc(16)
 	return t
 }
 
 func (t *keyTable) alloc(nslots int) {
-	t.slots = make([]uint64, nslots)
+	if t.single {
+		t.wslots = make([]uint32, nslots)
+	} else {
+		t.slots = make([]uint64, nslots)
+	}
 	t.mask = uint64(nslots - 1)
 	t.growAt = nslots / 2
 }
@@ -279,8 +299,10 @@ func (t *keyTable) alloc(nslots int) {
 // reset forgets every group, keeping the memory.
 func (t *keyTable) reset() {
 	t.n = 0
+	t.nullGid = -1
 	t.hashes = t.hashes[:0]
 	clear(t.slots)
+	clear(t.wslots)
 	for c := range t.cols {
 		st := &t.cols[c]
 		st.words, st.hi, st.nulls, st.arena = st.words[:0], st.hi[:0], st.nulls[:0], st.arena[:0]
@@ -291,7 +313,21 @@ func (t *keyTable) reset() {
 }
 
 func (t *keyTable) grow() {
-	t.alloc(2 * len(t.slots))
+	t.alloc(2 * int(t.mask+1))
+	if t.single {
+		st := &t.cols[0]
+		for g, h := range t.hashes[:t.n] {
+			if st.nulls[g] {
+				continue
+			}
+			pos := h & t.mask
+			for t.wslots[pos] != 0 {
+				pos = (pos + 1) & t.mask
+			}
+			t.wslots[pos] = uint32(g + 1)
+		}
+		return
+	}
 	for g, h := range t.hashes[:t.n] {
 		pos := h & t.mask
 		for t.slots[pos] != 0 {
@@ -375,70 +411,100 @@ func (t *keyTable) findOrInsert(vecs []keyVec, hashes []uint64, sel []int32, gid
 		}
 		return t.n - before
 	}
-	if len(t.cols) == 1 && t.cols[0].kind == kindWord && vecs[0].valid == nil {
-		t.probeWord(vecs, hashes, sel, gids)
+	if t.single {
+		t.probeSingle(vecs, hashes, sel, gids)
 		return t.n - before
 	}
-	slots, mask := t.slots, t.mask
-	for _, i := range sel {
+	t.pre = resizeSlice(t.pre, len(sel))
+	pre, slots, mask := t.pre, t.slots, t.mask
+	for j, i := range sel {
+		pre[j] = slots[hashes[i]&mask]
+	}
+	for j, i := range sel {
 		h := hashes[i]
-		tag := h >> 32
-		pos := h & mask
-		for {
-			e := slots[pos]
-			if e == 0 {
-				gids[i] = t.insertAt(vecs, int(i), h, pos)
-				slots, mask = t.slots, t.mask
-				break
-			}
-			if e>>32 == tag && t.equal(uint32(e)-1, vecs, int(i)) {
-				gids[i] = uint32(e) - 1
-				break
-			}
-			pos = (pos + 1) & mask
+		if e := pre[j]; e != 0 && e>>32 == h>>32 && t.equal(uint32(e)-1, vecs, int(i)) {
+			gids[i] = uint32(e) - 1
+			continue
 		}
+		gids[i] = t.probe(vecs, int(i), h)
 	}
 	return t.n - before
 }
 
-// probeWord is findOrInsert for one non-NULL word key, the common GROUP
-// BY id case, with the key comparison inlined.
-func (t *keyTable) probeWord(vecs []keyVec, hashes []uint64, sel []int32, gids []uint32) {
-	slots, mask := t.slots, t.mask
-	w := vecs[0].words
-	st := &t.cols[0]
-	for _, i := range sel {
-		h := hashes[i]
-		tag := h >> 32
-		pos := h & mask
-		x := w[i]
-		for {
-			e := slots[pos]
-			if e == 0 {
-				gids[i] = t.insertAt(vecs, int(i), h, pos)
-				slots, mask = t.slots, t.mask
-				break
+// probe finds or inserts row i (general layout). A slot found empty in
+// the gather pass may have been filled since, so this re-reads.
+func (t *keyTable) probe(vecs []keyVec, i int, h uint64) uint32 {
+	tag := h >> 32
+	for pos := h & t.mask; ; pos = (pos + 1) & t.mask {
+		e := t.slots[pos]
+		if e == 0 {
+			g := t.appendKey(vecs, i, h)
+			if t.n > t.growAt {
+				t.grow()
+			} else {
+				t.slots[pos] = tag<<32 | uint64(g+1)
 			}
-			if e>>32 == tag {
-				g := uint32(e) - 1
-				if st.words[g] == x && !st.nulls[g] {
-					gids[i] = g
-					break
-				}
-			}
-			pos = (pos + 1) & mask
+			return g
+		}
+		if e>>32 == tag && t.equal(uint32(e)-1, vecs, i) {
+			return uint32(e) - 1
 		}
 	}
 }
 
-func (t *keyTable) insertAt(vecs []keyVec, i int, h, pos uint64) uint32 {
-	g := t.appendKey(vecs, i, h)
-	if t.n > t.growAt {
-		t.grow()
-	} else {
-		t.slots[pos] = h>>32<<32 | uint64(g+1)
+// probeSingle is findOrInsert for the single fixed-width key layout:
+// slots hold group ids only (4 bytes, so the table stays small enough for
+// L2) and the key is checked in the dense key column. Both lookups are
+// first gathered for the whole batch so their misses overlap.
+func (t *keyTable) probeSingle(vecs []keyVec, hashes []uint64, sel []int32, gids []uint32) {
+	v := &vecs[0]
+	w := v.words
+	keys := t.cols[0].words
+	t.preW = resizeSlice(t.preW, len(sel))
+	t.preK = resizeSlice(t.preK, len(sel))
+	pre, preK, ws, mask := t.preW, t.preK, t.wslots, t.mask
+	for j, i := range sel {
+		pre[j] = ws[hashes[i]&mask]
 	}
-	return g
+	for j, g := range pre {
+		if g != 0 {
+			preK[j] = keys[g-1]
+		}
+	}
+	for j, i := range sel {
+		if v.valid != nil && v.null(int(i)) {
+			if t.nullGid < 0 {
+				t.nullGid = int32(t.appendKey(vecs, int(i), hashes[i]))
+			}
+			gids[i] = uint32(t.nullGid)
+			continue
+		}
+		x := w[i]
+		if g := pre[j]; g != 0 && preK[j] == x {
+			gids[i] = g - 1
+			continue
+		}
+		gids[i] = t.probeWord(vecs, int(i), x, hashes[i])
+	}
+}
+
+func (t *keyTable) probeWord(vecs []keyVec, i int, x, h uint64) uint32 {
+	st := &t.cols[0]
+	for pos := h & t.mask; ; pos = (pos + 1) & t.mask {
+		e := t.wslots[pos]
+		if e == 0 {
+			g := t.appendKey(vecs, i, h)
+			if t.n > t.growAt {
+				t.grow()
+			} else {
+				t.wslots[pos] = g + 1
+			}
+			return g
+		}
+		if st.words[e-1] == x && !st.nulls[e-1] {
+			return e - 1
+		}
+	}
 }
 
 // exportVecs fills vecs with the stored keys of groups ids, in that order,
@@ -498,7 +564,7 @@ func (t *keyTable) compact(keep []uint32) {
 	}
 	nt := newKeyTable(kinds)
 	for nt.growAt < len(keep) {
-		nt.alloc(2 * len(nt.slots))
+		nt.alloc(2 * int(nt.mask+1))
 	}
 	if len(keep) > 0 {
 		vecs := make([]keyVec, len(t.cols))

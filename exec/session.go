@@ -52,7 +52,7 @@ type SessionAggregate struct {
 	free   []uint32
 	nsess  int
 	nopen  int
-	aggs   []aggState
+	aggs   *aggSet
 	ends   sessionHeap
 
 	vecs    []keyVec
@@ -101,7 +101,7 @@ func (a *SessionAggregate) Open(ctx *OpContext, out Emitter) error {
 		a.vecs[i].kind = a.keyKinds[i]
 	}
 	a.kt = newKeyTable(a.keyKinds)
-	a.aggs = a.newAggStates()
+	a.aggs = newAggSet(a.newAggStates())
 	return nil
 }
 
@@ -156,15 +156,15 @@ func (a *SessionAggregate) Push(port int, b arrow.RecordBatch) error {
 			a.sids[i] = a.resolve(a.sids[i])
 		}
 	}
-	for j, st := range a.aggs {
-		st.resize(a.nsess)
+	a.aggs.resize(a.nsess)
+	for j, st := range a.aggs.aggs {
 		if err := st.update(a.sids, a.sel, a.argArrs[j]); err != nil {
 			return fmt.Errorf("aggregate %s: %w", a.spec.Aggs[j].Name, err)
 		}
 	}
 	for _, m := range a.merges {
 		src, dst := m[0], a.resolve(m[1])
-		for j, st := range a.aggs {
+		for j, st := range a.aggs.aggs {
 			if err := st.merge(dst, src); err != nil {
 				return fmt.Errorf("aggregate %s: %w", a.spec.Aggs[j].Name, err)
 			}
@@ -255,9 +255,7 @@ func (a *SessionAggregate) allocSession(k uint32, t int64) uint32 {
 }
 
 func (a *SessionAggregate) freeSession(s uint32) {
-	for _, st := range a.aggs {
-		st.clear(s)
-	}
+	a.aggs.clear(s)
 	a.sGen[s]++
 	a.sLive[s] = false
 	a.fwd[s] = 0
@@ -353,7 +351,7 @@ func (a *SessionAggregate) emitSessions(sids []uint32) error {
 		starts[j] = a.sLast[s]
 	}
 	cols = append(cols, int64Array(alloc, expr.TypeTimestamp, starts, a.gap))
-	for i, st := range a.aggs {
+	for i, st := range a.aggs.aggs {
 		col, err := st.build(alloc, sids)
 		if err != nil {
 			return fmt.Errorf("aggregate %s: %w", a.spec.Aggs[i].Name, err)
