@@ -62,6 +62,10 @@ type column struct {
 	null bool
 }
 
+// maxHints bounds the key-order cache, so a record with a huge number of
+// fields cannot make the decoder hold on to memory.
+const maxHints = 256
+
 // Decoder decodes JSON objects into rows of Arrow batches of a fixed
 // schema. It is not safe for concurrent use.
 //
@@ -254,10 +258,12 @@ func (d *Decoder) match(b []byte, k int, si *strInfo) int {
 			break
 		}
 	}
-	for len(d.hint) <= k {
-		d.hint = append(d.hint, -1)
+	if k < maxHints {
+		for len(d.hint) <= k {
+			d.hint = append(d.hint, -1)
+		}
+		d.hint[k] = col
 	}
-	d.hint[k] = col
 	return col
 }
 
@@ -327,6 +333,15 @@ func (d *Decoder) value(c *column, b []byte, i int) (int, error) {
 		if !isNum {
 			break
 		}
+		if v, j, ok := plainInt(b, i); ok && (c.kind == kInt64 || v == int64(int32(v))) {
+			if c.kind == kInt64 {
+				c.i64[n] = v
+			} else {
+				c.i32[n] = int32(v)
+			}
+			c.set, c.null = true, false
+			return j, nil
+		}
 		ni, j, err := scanNumber(b, i)
 		if err != nil {
 			return j, err
@@ -350,28 +365,21 @@ func (d *Decoder) value(c *column, b []byte, i int) (int, error) {
 		if !isNum {
 			break
 		}
+		if v, j, ok := plainInt(b, i); ok && v > -1<<53 && v < 1<<53 {
+			// Exactly representable: skip strconv.
+			c.f64[n] = float64(v)
+			c.set, c.null = true, false
+			return j, nil
+		}
 		ni, j, err := scanNumber(b, i)
 		if err != nil {
 			return j, err
 		}
-		var v float64
-		if ni.plainInt() && ni.intEnd-ni.intStart <= 15 {
-			// Exactly representable: skip strconv.
-			var u int64
-			for _, c := range b[ni.intStart:ni.intEnd] {
-				u = u*10 + int64(c-'0')
-			}
-			v = float64(u)
-			if ni.neg {
-				v = -v
-			}
-		} else {
-			// The string does not escape (strconv copies it into its
-			// errors), so the conversion does not allocate.
-			v, err = strconv.ParseFloat(string(b[ni.start:ni.end]), 64)
-			if err != nil {
-				return j, fmt.Errorf("field %q: %s is out of range for DOUBLE", c.name, b[ni.start:ni.end])
-			}
+		// The string does not escape (strconv copies it into its errors),
+		// so the conversion does not allocate.
+		v, err := strconv.ParseFloat(string(b[ni.start:ni.end]), 64)
+		if err != nil {
+			return j, fmt.Errorf("field %q: %s is out of range for DOUBLE", c.name, b[ni.start:ni.end])
 		}
 		c.f64[n] = v
 		c.set, c.null = true, false
@@ -456,6 +464,37 @@ func (d *Decoder) value(c *column, b []byte, i int) (int, error) {
 		return j, err
 	}
 	return j, fmt.Errorf("field %q: expected %s, got %s", c.name, expectation(c), describe(b, i))
+}
+
+// plainInt is the fast path for the common case, an integer of at most
+// 18 digits with no fraction or exponent; anything else (ok false) goes
+// through scanNumber, which also reports malformed numbers.
+func plainInt(b []byte, i int) (int64, int, bool) {
+	j := i
+	neg := b[j] == '-'
+	if neg {
+		j++
+	}
+	s := j
+	var v int64
+	for j < len(b) {
+		d := b[j] - '0'
+		if d > 9 {
+			break
+		}
+		v = v*10 + int64(d)
+		j++
+	}
+	if n := j - s; n == 0 || n > 18 || (n > 1 && b[s] == '0') {
+		return 0, 0, false
+	}
+	if j < len(b) && (b[j] == '.' || b[j] == 'e' || b[j] == 'E') {
+		return 0, 0, false
+	}
+	if neg {
+		v = -v
+	}
+	return v, j, true
 }
 
 func (d *Decoder) numError(c *column, b []byte, ni *numInfo, e numErr) error {

@@ -65,6 +65,12 @@ func daysIn(y, m int64) int64 {
 	return 31
 }
 
+// d2 reads the two digits at s[i:i+2]; the caller checked the length.
+func d2(s []byte, i int) (int64, bool) {
+	a, b := s[i]-'0', s[i+1]-'0'
+	return int64(a)*10 + int64(b), a <= 9 && b <= 9
+}
+
 func digits(s []byte, i, n int) (int64, bool) {
 	if i+n > len(s) {
 		return 0, false
@@ -90,15 +96,17 @@ func parseTimestamp(s []byte) (int64, bool) {
 	if c := s[10]; c != 'T' && c != 't' && c != ' ' {
 		return 0, false
 	}
-	y, ok1 := digits(s, 0, 4)
-	mo, ok2 := digits(s, 5, 2)
-	d, ok3 := digits(s, 8, 2)
-	h, ok4 := digits(s, 11, 2)
-	mi, ok5 := digits(s, 14, 2)
-	sec, ok6 := digits(s, 17, 2)
-	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) {
+	y1, ok1 := d2(s, 0)
+	y2, ok2 := d2(s, 2)
+	mo, ok3 := d2(s, 5)
+	d, ok4 := d2(s, 8)
+	h, ok5 := d2(s, 11)
+	mi, ok6 := d2(s, 14)
+	sec, ok7 := d2(s, 17)
+	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6 && ok7) {
 		return 0, false
 	}
+	y := y1*100 + y2
 	if mo < 1 || mo > 12 || d < 1 || d > daysIn(y, mo) || h > 23 || mi > 59 || sec > 59 {
 		return 0, false
 	}
