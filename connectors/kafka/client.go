@@ -195,3 +195,12 @@ func ProduceRecords(ctx context.Context, brokers []string, topic string, recs []
 	}
 	return nil
 }
+
+// ProduceTo writes values, in order, to one partition of topic.
+func ProduceTo(ctx context.Context, brokers []string, topic string, partition int32, values ...[]byte) error {
+	recs := make([]Record, len(values))
+	for i, v := range values {
+		recs[i] = Record{Partition: partition, Value: v}
+	}
+	return ProduceRecords(ctx, brokers, topic, recs)
+}

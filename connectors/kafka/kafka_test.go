@@ -125,13 +125,8 @@ func openSource(t *testing.T, ctx context.Context, cfg SourceConfig, dl exec.Dea
 	return src, mem
 }
 
-// produceTo writes values in order to one partition.
-func produceTo(t *testing.T, ctx context.Context, addr, topic string, partition int32, values ...[]byte) error {
-	recs := make([]Record, len(values))
-	for i, v := range values {
-		recs[i] = Record{Partition: partition, Value: v}
-	}
-	return ProduceRecords(ctx, []string{addr}, topic, recs)
+func produceTo(_ *testing.T, ctx context.Context, addr, topic string, partition int32, values ...[]byte) error {
+	return ProduceTo(ctx, []string{addr}, topic, partition, values...)
 }
 
 func hb(session string, ts string, bitrate float64) []byte {
@@ -257,7 +252,13 @@ func TestPartitionsOffsetsAndRestore(t *testing.T) {
 	if got := src.Partitions(); !slices.Equal(got, []int32{0, 1, 2}) {
 		t.Fatalf("partitions %v", got)
 	}
+	if lag := src.Lag(); lag != 8 {
+		t.Errorf("lag before reading %d, want 8", lag)
+	}
 	res := readToEOF(t, ctx, src)
+	if lag := src.Lag(); lag != 0 {
+		t.Errorf("lag after reading %d, want 0", lag)
+	}
 	if len(res.rows) != 8 {
 		t.Fatalf("%d rows: %v", len(res.rows), res.rows)
 	}

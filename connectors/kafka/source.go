@@ -140,6 +140,9 @@ func (s *Source) open(ctx context.Context, alloc memory.Allocator, dl exec.DeadL
 	if dl == nil {
 		dl = exec.DiscardDeadLetters
 	}
+	if alloc == nil {
+		alloc = memory.DefaultAllocator
+	}
 	s.dl = dl
 	var required []int
 	if s.cfg.EventTime >= 0 {
