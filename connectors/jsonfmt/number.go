@@ -19,8 +19,8 @@ const (
 	numOutOfRange
 )
 
-// digitAt returns the k-th significant-position digit of n: the integer
-// digits followed by the fraction digits.
+// eachDigit calls fn with each digit of n and its power of ten, integer
+// digits first, then fraction digits, until fn returns false.
 func eachDigit(b []byte, n *numInfo, fn func(d byte, pow int) bool) {
 	intLen := n.intEnd - n.intStart
 	for k := n.intStart; k < n.intEnd; k++ {

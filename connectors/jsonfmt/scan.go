@@ -166,7 +166,7 @@ func hex4(b []byte, i int) (rune, bool) {
 	return r, true
 }
 
-// appendUnescaped appends the content of a string scanScring accepted,
+// appendUnescaped appends the content of a string scanString accepted,
 // with its escapes decoded.
 func appendUnescaped(dst, s []byte) []byte {
 	for i := 0; i < len(s); {
