@@ -253,30 +253,36 @@ func BenchmarkWindowedAggregate(b *testing.B) {
 	clk.report(b, batches)
 }
 
-// BenchmarkSessionAggregate: 10k keys, gap of 2 s, events 1 ms apart.
+// BenchmarkSessionAggregate: 10k keys, one event per ms, so a key sees
+// an event every 10 s on average. gap=2s: nearly every event opens and
+// closes its own session (churn); gap=60s: sessions of ~6 events.
 func BenchmarkSessionAggregate(b *testing.B) {
-	batches, sc := benchBatches(b, 256, 10_000, nil)
-	aggs, af := benchAggs()
-	out := schema(append([]arrow.Field{field("key", tBig), field("window_start", tTs), field("window_end", tTs)}, af...)...)
-	node := &Node{Kind: KindSessionAggregate, Schema: out, Spec: &AggregateSpec{Keys: []expr.Expr{col(0, "key", tBig)}, Aggs: aggs,
-		WindowStart: -1, Window: &WindowSpec{Kind: SessionWindow, Time: col(4, "ts", tTs), Gap: 2000}}}
-	op, _ := openBench(b, node, sc)
-	clk := startCPU(b)
-	for i := 0; i < b.N; i++ {
-		k := i % len(batches)
-		if k == 0 && i > 0 {
-			if err := op.Watermark(MaxWatermark); err != nil {
-				b.Fatal(err)
+	for _, gap := range []int64{2_000, 60_000} {
+		b.Run(fmt.Sprintf("gap=%ds", gap/1000), func(b *testing.B) {
+			batches, sc := benchBatches(b, 256, 10_000, nil)
+			aggs, af := benchAggs()
+			out := schema(append([]arrow.Field{field("key", tBig), field("window_start", tTs), field("window_end", tTs)}, af...)...)
+			node := &Node{Kind: KindSessionAggregate, Schema: out, Spec: &AggregateSpec{Keys: []expr.Expr{col(0, "key", tBig)}, Aggs: aggs,
+				WindowStart: -1, Window: &WindowSpec{Kind: SessionWindow, Time: col(4, "ts", tTs), Gap: gap}}}
+			op, _ := openBench(b, node, sc)
+			clk := startCPU(b)
+			for i := 0; i < b.N; i++ {
+				k := i % len(batches)
+				if k == 0 && i > 0 {
+					if err := op.Watermark(MaxWatermark); err != nil {
+						b.Fatal(err)
+					}
+					op.Close()
+					op, _ = openBench(b, node, sc)
+				}
+				if err := op.Push(0, batches[k]); err != nil {
+					b.Fatal(err)
+				}
+				if err := op.Watermark(int64(k*benchBatch) - 100); err != nil {
+					b.Fatal(err)
+				}
 			}
-			op.Close()
-			op, _ = openBench(b, node, sc)
-		}
-		if err := op.Push(0, batches[k]); err != nil {
-			b.Fatal(err)
-		}
-		if err := op.Watermark(int64(k*benchBatch) - 100); err != nil {
-			b.Fatal(err)
-		}
+			clk.report(b, batches)
+		})
 	}
-	clk.report(b, batches)
 }

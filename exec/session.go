@@ -3,7 +3,7 @@ package exec
 import (
 	"errors"
 	"fmt"
-	"slices"
+	"math"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -26,6 +26,9 @@ import (
 // session has an id indexing the aggregate state arrays. A merge folds
 // one session's state into the other's with aggState.merge, so merging
 // costs one state, not a replay of events.
+//
+// Sessions are emitted in the order they are found closed (by end, to a
+// sixteenth of the gap).
 //
 // An event that would open a session whose end is already at or before
 // the watermark is late: it is dropped, counted and sent to the dead
@@ -53,7 +56,7 @@ type SessionAggregate struct {
 	nsess  int
 	nopen  int
 	aggs   *aggSet
-	ends   sessionHeap
+	ends   endQueue
 
 	vecs    []keyVec
 	hashes  []uint64
@@ -77,7 +80,7 @@ func newSessionAggregate(spec *AggregateSpec, out, in *arrow.Schema) (*SessionAg
 	if w.Time == nil || !isTimestamp(w.Time.DataType()) {
 		return nil, fmt.Errorf("session time %v must be a TIMESTAMP expression", w.Time)
 	}
-	a := &SessionAggregate{gap: w.Gap, wm: MinWatermark}
+	a := &SessionAggregate{gap: w.Gap, wm: MinWatermark, ends: newEndQueue(queueWidth(w.Gap))}
 	if err := a.init(spec, out, in, true, false); err != nil {
 		return nil, err
 	}
@@ -297,27 +300,20 @@ func (a *SessionAggregate) Watermark(wm int64) error {
 		a.wm = wm
 	}
 	a.closing = a.closing[:0]
-	for a.ends.len() > 0 && a.ends.top().end <= a.wm {
-		e := a.ends.pop()
+	a.ends.due(a.wm, func(e sessionEnd) (int64, bool) {
 		s := e.sid
 		if !a.sLive[s] || a.sGen[s] != e.gen {
-			continue
+			return 0, false // merged away or already emitted
 		}
 		if end := a.sLast[s] + a.gap; end > a.wm {
-			a.ends.push(sessionEnd{end: end, sid: s, gen: e.gen})
-			continue
+			return end, true // grew since: wait for its new end
 		}
 		a.closing = append(a.closing, s)
-	}
+		return 0, false
+	})
 	if len(a.closing) == 0 {
 		return nil
 	}
-	slices.SortFunc(a.closing, func(x, y uint32) int {
-		if c := cmpInt64(a.sLast[x], a.sLast[y]); c != 0 {
-			return c
-		}
-		return cmpInt64(a.sStart[x], a.sStart[y])
-	})
 	err := a.emitSessions(a.closing)
 	for _, s := range a.closing {
 		a.unlink(s)
@@ -369,10 +365,11 @@ func (a *SessionAggregate) emitSessions(sids []uint32) error {
 }
 
 // maybeCompactKeys drops keys without open sessions from the key table
-// once they are the majority, so state follows the open sessions rather
-// than every key ever seen.
+// once they are three quarters of it, so state follows the open sessions
+// rather than every key ever seen, at an amortized cost of about one key
+// copy per key dropped.
 func (a *SessionAggregate) maybeCompactKeys() {
-	if a.kt.n < 1024 || a.kt.n <= 2*a.liveKeys {
+	if a.kt.n < 4096 || a.kt.n <= 4*a.liveKeys {
 		return
 	}
 	keep := make([]uint32, 0, a.liveKeys)
@@ -399,7 +396,7 @@ func (a *SessionAggregate) maybeCompactKeys() {
 func (a *SessionAggregate) Close() error {
 	a.releaseInputs()
 	a.kt, a.aggs, a.keyHead = nil, nil, nil
-	a.ends = sessionHeap{}
+	a.ends = newEndQueue(queueWidth(a.gap))
 	a.nopen = 0
 	if a.ctx != nil {
 		a.ctx.Metrics.StateRows.Set(0)
@@ -407,54 +404,194 @@ func (a *SessionAggregate) Close() error {
 	return nil
 }
 
-// sessionEnd is a heap entry: session sid (of generation gen) ends at
-// end, or later if it grew since the entry was pushed.
+// sessionEnd is a queue entry: session sid (of generation gen) ends at
+// end, or later if it grew since the entry was queued.
 type sessionEnd struct {
 	end int64
 	sid uint32
 	gen uint32
 }
 
-// sessionHeap is a binary min-heap on end. Entries are pushed when a
-// session opens and re-pushed lazily when one pops but its session grew,
-// so a growing session costs no heap work per event.
-type sessionHeap struct{ h []sessionEnd }
+// endQueue finds the sessions that may have ended at a watermark. A
+// session is queued when it opens, by its end then; when that time comes
+// and the session has grown, it is queued again by its new end. So a
+// growing session costs no queue work per event, only one re-queue per
+// gap of activity.
+//
+// It is a calendar queue: entries ending in the future sit in buckets a
+// sixteenth of a gap wide, where queueing is an append. Buckets the
+// watermark has passed are due whole; only the entries of the bucket the
+// watermark is in go through a min-heap on end, so most entries never
+// pay for ordering.
+type endQueue struct {
+	width   int64
+	buckets map[int64]*[]sessionEnd // future buckets by number
+	slots   []int64                 // min-heap of the numbers in buckets
+	cur     int64                   // buckets up to cur have moved to heap
+	heap    []sessionEnd            // min-heap on end
+	spare   []*[]sessionEnd
 
-func (q *sessionHeap) len() int        { return len(q.h) }
-func (q *sessionHeap) top() sessionEnd { return q.h[0] }
+	lastSlot int64 // the bucket pushed to last (pushes come in runs)
+	last     *[]sessionEnd
+}
 
-func (q *sessionHeap) push(e sessionEnd) {
-	q.h = append(q.h, e)
-	i := len(q.h) - 1
-	for i > 0 {
+func queueWidth(gap int64) int64 { return max(1, gap/16) }
+
+func newEndQueue(width int64) endQueue {
+	return endQueue{width: width, buckets: map[int64]*[]sessionEnd{}, cur: math.MinInt64}
+}
+
+func (q *endQueue) push(e sessionEnd) {
+	slot := floorDiv(e.end, q.width)
+	if slot <= q.cur {
+		q.heapPush(e)
+		return
+	}
+	if q.last == nil || slot != q.lastSlot {
+		b, ok := q.buckets[slot]
+		if !ok {
+			if n := len(q.spare); n > 0 {
+				b = q.spare[n-1]
+				q.spare = q.spare[:n-1]
+			} else {
+				b = new([]sessionEnd)
+			}
+			q.buckets[slot] = b
+			q.pushSlot(slot)
+		}
+		q.lastSlot, q.last = slot, b
+	}
+	*q.last = append(*q.last, e)
+}
+
+// due hands every entry with end <= wm to f; f returns a new end to
+// re-queue the session by, or false to drop the entry.
+func (q *endQueue) due(wm int64, f func(sessionEnd) (int64, bool)) {
+	visit := func(e sessionEnd) {
+		if end, again := f(e); again {
+			e.end = end
+			q.push(e)
+		}
+	}
+	q.popDue(wm, visit)
+	ws := floorDiv(wm, q.width)
+	if ws <= q.cur {
+		return
+	}
+	// Buckets before the watermark's are due whole, in bucket order; the
+	// watermark's own bucket goes to the heap, which sorts out the part
+	// that is due.
+	for len(q.slots) > 0 && q.slots[0] <= ws {
+		slot := q.popSlot()
+		b := q.take(slot)
+		if slot == ws {
+			q.cur = ws
+			for _, e := range *b {
+				q.heapPush(e)
+			}
+		} else {
+			for _, e := range *b {
+				visit(e)
+			}
+		}
+		q.recycle(b)
+	}
+	q.cur = ws
+	q.popDue(wm, visit)
+}
+
+func (q *endQueue) popDue(wm int64, visit func(sessionEnd)) {
+	for len(q.heap) > 0 && q.heap[0].end <= wm {
+		visit(q.heapPop())
+	}
+}
+
+func (q *endQueue) take(slot int64) *[]sessionEnd {
+	b := q.buckets[slot]
+	delete(q.buckets, slot)
+	if q.last == b {
+		q.last = nil
+	}
+	return b
+}
+
+func (q *endQueue) recycle(b *[]sessionEnd) {
+	*b = (*b)[:0]
+	if len(q.spare) < 64 {
+		q.spare = append(q.spare, b)
+	}
+}
+
+func (q *endQueue) heapPush(e sessionEnd) {
+	q.heap = append(q.heap, e)
+	h := q.heap
+	for i := len(h) - 1; i > 0; {
 		p := (i - 1) / 2
-		if q.h[p].end <= q.h[i].end {
+		if h[p].end <= h[i].end {
 			break
 		}
-		q.h[p], q.h[i] = q.h[i], q.h[p]
+		h[p], h[i] = h[i], h[p]
 		i = p
 	}
 }
 
-func (q *sessionHeap) pop() sessionEnd {
-	top := q.h[0]
-	last := len(q.h) - 1
-	q.h[0] = q.h[last]
-	q.h = q.h[:last]
-	i := 0
-	for {
+func (q *endQueue) heapPop() sessionEnd {
+	h := q.heap
+	top := h[0]
+	last := len(h) - 1
+	h[0] = h[last]
+	h = h[:last]
+	for i := 0; ; {
 		l, r, m := 2*i+1, 2*i+2, i
-		if l < last && q.h[l].end < q.h[m].end {
+		if l < last && h[l].end < h[m].end {
 			m = l
 		}
-		if r < last && q.h[r].end < q.h[m].end {
+		if r < last && h[r].end < h[m].end {
 			m = r
 		}
 		if m == i {
 			break
 		}
-		q.h[i], q.h[m] = q.h[m], q.h[i]
+		h[i], h[m] = h[m], h[i]
 		i = m
 	}
+	q.heap = h
+	return top
+}
+
+func (q *endQueue) pushSlot(s int64) {
+	q.slots = append(q.slots, s)
+	h := q.slots
+	for i := len(h) - 1; i > 0; {
+		p := (i - 1) / 2
+		if h[p] <= h[i] {
+			break
+		}
+		h[p], h[i] = h[i], h[p]
+		i = p
+	}
+}
+
+func (q *endQueue) popSlot() int64 {
+	h := q.slots
+	top := h[0]
+	last := len(h) - 1
+	h[0] = h[last]
+	h = h[:last]
+	for i := 0; ; {
+		l, r, m := 2*i+1, 2*i+2, i
+		if l < last && h[l] < h[m] {
+			m = l
+		}
+		if r < last && h[r] < h[m] {
+			m = r
+		}
+		if m == i {
+			break
+		}
+		h[i], h[m] = h[m], h[i]
+		i = m
+	}
+	q.slots = h
 	return top
 }
