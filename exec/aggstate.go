@@ -285,31 +285,56 @@ func resizeZero[T any](s []T, n int) []T {
 	return s
 }
 
-// buildFixed makes a fixed-width result column of type dt: value(g)
-// returns a group's value and whether it is non-NULL.
-func buildFixed[T any](alloc memory.Allocator, dt arrow.DataType, gids []uint32, value func(g uint32) (T, bool)) arrow.Array {
+// fixedOut is a fixed-width result column being filled in place: build
+// methods write vals[j] in their own typed loop and call null(j) for
+// NULLs.
+type fixedOut[T any] struct {
+	vals  []T
+	buf   *memory.Buffer
+	valid *memory.Buffer
+	nulls int
+}
+
+func newFixedOut[T any](alloc memory.Allocator, n int) *fixedOut[T] {
 	var zero T
-	n := len(gids)
-	buf := newBuffer(alloc, n*int(unsafe.Sizeof(zero)))
-	var valid *memory.Buffer
-	nulls := 0
+	o := &fixedOut[T]{buf: newBuffer(alloc, n*int(unsafe.Sizeof(zero)))}
 	if n > 0 {
-		dst := asSlice[T](buf.Bytes())[:n]
-		for j, g := range gids {
-			v, ok := value(g)
-			if !ok {
-				if valid == nil {
-					valid = newBuffer(alloc, int(bitutil.BytesForBits(int64(n))))
-					bitutil.SetBitsTo(valid.Bytes(), 0, int64(n), true)
-				}
-				bitutil.ClearBit(valid.Bytes(), j)
-				nulls++
-				v = zero
-			}
-			dst[j] = v
+		o.vals = asSlice[T](o.buf.Bytes())[:n]
+	}
+	o.valid = newBuffer(alloc, int(bitutil.BytesForBits(int64(n))))
+	bitutil.SetBitsTo(o.valid.Bytes(), 0, int64(n), true)
+	return o
+}
+
+func (o *fixedOut[T]) null(j int) {
+	var zero T
+	o.vals[j] = zero
+	bitutil.ClearBit(o.valid.Bytes(), j)
+	o.nulls++
+}
+
+func (o *fixedOut[T]) finish(dt arrow.DataType) arrow.Array {
+	valid := o.valid
+	if o.nulls == 0 {
+		valid.Release()
+		valid = nil
+	}
+	return makeArray(dt, len(o.vals), []*memory.Buffer{valid, o.buf}, o.nulls)
+}
+
+// buildFixed makes a fixed-width result column for states that are not
+// in the row: value(g) returns a group's value and whether it is
+// non-NULL.
+func buildFixed[T any](alloc memory.Allocator, dt arrow.DataType, gids []uint32, value func(g uint32) (T, bool)) arrow.Array {
+	o := newFixedOut[T](alloc, len(gids))
+	for j, g := range gids {
+		if v, ok := value(g); ok {
+			o.vals[j] = v
+		} else {
+			o.null(j)
 		}
 	}
-	return makeArray(dt, n, []*memory.Buffer{valid, buf}, nulls)
+	return o.finish(dt)
 }
 
 // ---- count(*) and count(x)
@@ -345,7 +370,12 @@ func (a *countAgg) merge(dst, src uint32) error {
 }
 
 func (a *countAgg) build(alloc memory.Allocator, gids []uint32) (arrow.Array, error) {
-	return buildFixed(alloc, arrow.PrimitiveTypes.Int64, gids, func(g uint32) (int64, bool) { return *a.at(g), true }), nil
+	o := newFixedOut[int64](alloc, len(gids))
+	base, stride, off := a.rows.base(), a.rows.stride, a.off
+	for j, g := range gids {
+		o.vals[j] = *(*int64)(unsafe.Add(base, uintptr(g)*stride+off))
+	}
+	return o.finish(arrow.PrimitiveTypes.Int64), nil
 }
 
 // ---- sum over integers: BIGINT, overflow is an error
@@ -397,10 +427,16 @@ func (a *sumIntAgg[T]) merge(dst, src uint32) error {
 }
 
 func (a *sumIntAgg[T]) build(alloc memory.Allocator, gids []uint32) (arrow.Array, error) {
-	return buildFixed(alloc, arrow.PrimitiveTypes.Int64, gids, func(g uint32) (int64, bool) {
-		s := a.at(g)
-		return s.sum, s.seen
-	}), nil
+	o := newFixedOut[int64](alloc, len(gids))
+	base, stride, off := a.rows.base(), a.rows.stride, a.off
+	for j, g := range gids {
+		if st := (*sumState)(unsafe.Add(base, uintptr(g)*stride+off)); st.seen {
+			o.vals[j] = st.sum
+		} else {
+			o.null(j)
+		}
+	}
+	return o.finish(arrow.PrimitiveTypes.Int64), nil
 }
 
 // ---- sum over doubles
@@ -439,10 +475,16 @@ func (a *sumFloatAgg) merge(dst, src uint32) error {
 }
 
 func (a *sumFloatAgg) build(alloc memory.Allocator, gids []uint32) (arrow.Array, error) {
-	return buildFixed(alloc, arrow.PrimitiveTypes.Float64, gids, func(g uint32) (float64, bool) {
-		s := a.at(g)
-		return s.sum, s.seen
-	}), nil
+	o := newFixedOut[float64](alloc, len(gids))
+	base, stride, off := a.rows.base(), a.rows.stride, a.off
+	for j, g := range gids {
+		if st := (*sumFloatState)(unsafe.Add(base, uintptr(g)*stride+off)); st.seen {
+			o.vals[j] = st.sum
+		} else {
+			o.null(j)
+		}
+	}
+	return o.finish(arrow.PrimitiveTypes.Float64), nil
 }
 
 // ---- 128-bit accumulation (decimal sums, integer averages)
@@ -615,13 +657,16 @@ func (a *avgFloatAgg) merge(dst, src uint32) error {
 }
 
 func (a *avgFloatAgg) build(alloc memory.Allocator, gids []uint32) (arrow.Array, error) {
-	return buildFixed(alloc, arrow.PrimitiveTypes.Float64, gids, func(g uint32) (float64, bool) {
-		s := a.at(g)
-		if s.n == 0 {
-			return 0, false
+	o := newFixedOut[float64](alloc, len(gids))
+	base, stride, off := a.rows.base(), a.rows.stride, a.off
+	for j, g := range gids {
+		if st := (*avgFloatState)(unsafe.Add(base, uintptr(g)*stride+off)); st.n != 0 {
+			o.vals[j] = st.sum / float64(st.n)
+		} else {
+			o.null(j)
 		}
-		return s.sum / float64(s.n), true
-	}), nil
+	}
+	return o.finish(arrow.PrimitiveTypes.Float64), nil
 }
 
 type avgDecimalAgg struct {
@@ -725,10 +770,16 @@ func (a *minMaxAgg[T]) merge(dst, src uint32) error {
 }
 
 func (a *minMaxAgg[T]) build(alloc memory.Allocator, gids []uint32) (arrow.Array, error) {
-	return buildFixed(alloc, a.dt, gids, func(g uint32) (T, bool) {
-		s := a.at(g)
-		return s.v, s.seen
-	}), nil
+	o := newFixedOut[T](alloc, len(gids))
+	base, stride, off := a.rows.base(), a.rows.stride, a.off
+	for j, g := range gids {
+		if st := (*extremeState[T])(unsafe.Add(base, uintptr(g)*stride+off)); st.seen {
+			o.vals[j] = st.v
+		} else {
+			o.null(j)
+		}
+	}
+	return o.finish(a.dt), nil
 }
 
 type minMaxDecimalAgg struct {
@@ -977,6 +1028,10 @@ type distinctAgg struct {
 	ids     []uint32
 }
 
+// distinctRebuildMin is how many dead entries a set tolerates before
+// rebuilding (a variable so tests can exercise the rebuild).
+var distinctRebuildMin = 4096
+
 func newDistinctAgg(k keyKind) *distinctAgg {
 	a := &distinctAgg{set: newKeyTable([]keyKind{kindWord, k})}
 	a.vecs[1].kind = k
@@ -998,7 +1053,7 @@ func (a *distinctAgg) clear(g uint32) {
 		a.ndead++
 	}
 	a.head[g], a.counts[g] = 0, 0
-	if a.ndead > 4096 && a.ndead > 2*(a.set.n-a.ndead) {
+	if a.ndead > distinctRebuildMin && a.ndead > 2*(a.set.n-a.ndead) {
 		a.rebuild()
 	}
 }

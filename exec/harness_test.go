@@ -356,9 +356,19 @@ func duckLiteral(t testing.TB, dt arrow.DataType, v any) string {
 		if math.IsNaN(f) {
 			return "'NaN'::DOUBLE"
 		}
+		if math.IsInf(f, 0) {
+			return "'" + strconv.FormatFloat(f, 'g', -1, 64) + "'::DOUBLE"
+		}
+		if f == 0 && math.Signbit(f) {
+			return "'-0.0'::DOUBLE"
+		}
 		return strconv.FormatFloat(f, 'g', -1, 64) + "::DOUBLE"
 	case arrow.STRING:
-		return "'" + strings.ReplaceAll(v.(string), "'", "''") + "'"
+		parts := strings.Split(v.(string), "\x00")
+		for i, p := range parts {
+			parts[i] = "'" + strings.ReplaceAll(p, "'", "''") + "'"
+		}
+		return "(" + strings.Join(parts, " || chr(0) || ") + ")"
 	case arrow.BOOL:
 		return strconv.FormatBool(v.(bool))
 	case arrow.TIMESTAMP:

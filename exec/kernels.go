@@ -294,5 +294,3 @@ func identity(buf []int32, n int) []int32 {
 	}
 	return buf[:n]
 }
-
-func sizeOfT[T any](v T) uintptr { return unsafe.Sizeof(v) }

@@ -451,7 +451,17 @@ func sessionNode(gap int64, keys []expr.Expr, keyFields []arrow.Field, aggs []Ag
 			Window: &WindowSpec{Kind: SessionWindow, Time: evCol(evTs), Gap: gap}}}
 }
 
-func TestSessionAggregateHarness(t *testing.T) {
+func TestSessionAggregateHarness(t *testing.T) { runHarness(t, sessionCases()) }
+
+// TestSessionAggregateCompaction reruns the session cases with the key
+// table compacted and the distinct sets rebuilt almost all the time.
+func TestSessionAggregateCompaction(t *testing.T) {
+	defer func(k, d int) { keyCompactMin, distinctRebuildMin = k, d }(keyCompactMin, distinctRebuildMin)
+	keyCompactMin, distinctRebuildMin = 4, 4
+	runHarness(t, sessionCases())
+}
+
+func sessionCases() []harnessCase {
 	hand := schema(field("k", tStr), field("x", tBig), field("ts", tTs))
 	handNode := &Node{Kind: KindSessionAggregate, Name: "s",
 		Schema: schema(field("k", tStr), field("window_start", tTs), field("window_end", tTs), field("n", tBig), field("sx", tBig), field("dx", tBig)),
@@ -473,7 +483,7 @@ func TestSessionAggregateHarness(t *testing.T) {
 			s AS (SELECT *, sum(ns) OVER (PARTITION BY k ORDER BY ts, ns DESC ROWS UNBOUNDED PRECEDING) AS sid FROM o)
 			SELECT k, min(ts), max(ts) + INTERVAL %d MILLISECOND, %s FROM s GROUP BY k, sid`, gap, gap, sel)
 	}
-	runHarness(t, []harnessCase{
+	return []harnessCase{
 		{
 			name:   "hand",
 			node:   handNode,
@@ -521,5 +531,5 @@ func TestSessionAggregateHarness(t *testing.T) {
 			nullCols:  []int{evK, evS, evD},
 			windowEnd: 2,
 		},
-	})
+	}
 }

@@ -364,12 +364,16 @@ func (a *SessionAggregate) emitSessions(sids []uint32) error {
 	return a.emit(fb)
 }
 
+// keyCompactMin is the key table size below which keys are never
+// compacted (a variable so tests can exercise compaction).
+var keyCompactMin = 4096
+
 // maybeCompactKeys drops keys without open sessions from the key table
 // once they are three quarters of it, so state follows the open sessions
 // rather than every key ever seen, at an amortized cost of about one key
 // copy per key dropped.
 func (a *SessionAggregate) maybeCompactKeys() {
-	if a.kt.n < 4096 || a.kt.n <= 4*a.liveKeys {
+	if a.kt.n < keyCompactMin || a.kt.n <= 4*a.liveKeys {
 		return
 	}
 	keep := make([]uint32, 0, a.liveKeys)
