@@ -1,6 +1,7 @@
 -- Hopping windows hop(ts, slide '5s', size '10s') with hop_start/hop_end:
 -- each event falls in two windows; count, count(DISTINCT), sum, max, avg;
--- a gap leaves windows empty (no rows).
+-- a gap leaves windows empty (no rows). The lamp bid at 12.5 s arrives
+-- behind the watermark (13 s) but both its windows are open.
 -- topic: bids partitions=1
 CREATE SOURCE bids (
   item VARCHAR, bidder VARCHAR, price BIGINT, ts TIMESTAMP

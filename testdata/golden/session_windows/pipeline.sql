@@ -1,7 +1,10 @@
 -- Session windows session(ts, '30s') per user with session_start /
 -- session_end (= last event + gap); several sessions per user, gaps well
 -- above and below 30 s; count, count(DISTINCT), min/max over VARCHAR and
--- TIMESTAMP, sum of INT; an out-of-order event inside a session.
+-- TIMESTAMP, sum of INT; an out-of-order event inside a session; u3's
+-- event at 00:01:50 arrives behind the watermark (00:01:55) but joins u3's
+-- still-open session (it ends at 00:02:05), and makes the source emit that
+-- watermark first, closing earlier sessions mid-stream.
 -- topic: activity partitions=1
 CREATE SOURCE activity (
   user_id VARCHAR, action VARCHAR, points INT, ts TIMESTAMP

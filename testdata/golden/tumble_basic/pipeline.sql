@@ -3,7 +3,9 @@
 -- and [50s,70s): no rows for them); an event exactly on a window boundary;
 -- NULL measures; count(*) count(x) count(DISTINCT x) sum avg min max over
 -- BIGINT, DOUBLE, VARCHAR and TIMESTAMP; the window first or last in
--- GROUP BY.
+-- GROUP BY. u8's event at 12.5 s arrives behind the watermark (17.999 s)
+-- but its window [10s,20s) is still open: it counts, and the watermark
+-- emitted before it closes [0s,10s) mid-stream.
 -- topic: clicks partitions=1
 CREATE SOURCE clicks (
   user_id VARCHAR, page VARCHAR, dwell_ms BIGINT, score DOUBLE, ts TIMESTAMP

@@ -1,6 +1,6 @@
 -- view: ticks_7s
 SELECT sym, epoch_ms(epoch_ms(ts) // 7000 * 7000), epoch_ms(epoch_ms(ts) // 7000 * 7000 + 7000),
-       count(*), sum(vol), max(px)
+       count(*), sum(vol), max(px), max(px) - min(px), sum(px * vol) / sum(vol)
 FROM ticks
 GROUP BY sym, epoch_ms(ts) // 7000;
 

@@ -9,7 +9,8 @@ CREATE SOURCE ticks (
 
 CREATE MATERIALIZED VIEW ticks_7s AS
 SELECT sym, tumble_start(ts, '7s') AS ws, tumble_end(ts, '7s') AS we,
-       count(*) AS n, sum(vol) AS vol, max(px) AS hi
+       count(*) AS n, sum(vol) AS vol, max(px) AS hi,
+       max(px) - min(px) AS spread, sum(px * vol) / sum(vol) AS vwap
 FROM ticks
 GROUP BY sym, tumble(ts, '7s');
 

@@ -7,6 +7,13 @@ SELECT channel, time_bucket(INTERVAL '10 seconds', ts), count(*), sum(amount), c
 FROM all_events
 GROUP BY channel, time_bucket(INTERVAL '10 seconds', ts);
 
+-- view: user_channel_totals
+WITH all_events AS (
+  SELECT 'web' AS channel, user_id, amount, ts FROM web_events WHERE amount IS NOT NULL
+  UNION ALL
+  SELECT 'app' AS channel, user_id, amount, ts FROM app_events)
+SELECT user_id, channel, count(*), sum(amount) FROM all_events GROUP BY user_id, channel;
+
 -- view: user_amounts
 SELECT user_id, amount FROM web_events
 UNION ALL

@@ -1,7 +1,8 @@
 -- UNION ALL of two Kafka sources (directly in a materialized view, and in
 -- a view over a filtered view and a source, aggregated in 10 s tumbling
 -- windows: the union's watermark is the smaller of its inputs'); string
--- literal columns; duplicates are kept.
+-- literal columns; duplicates are kept; an updating aggregate over the
+-- same union view.
 -- topic: web_events partitions=1
 -- topic: app_events partitions=1
 CREATE SOURCE web_events (
@@ -27,6 +28,11 @@ SELECT channel, tumble_start(ts, '10s') AS w, count(*) AS n, sum(amount) AS tota
        count(DISTINCT user_id) AS users
 FROM all_events
 GROUP BY channel, tumble(ts, '10s');
+
+CREATE MATERIALIZED VIEW user_channel_totals AS
+SELECT user_id, channel, count(*) AS n, sum(amount) AS total
+FROM all_events
+GROUP BY user_id, channel;
 
 CREATE MATERIALIZED VIEW user_amounts AS
 SELECT user_id, amount FROM web_events

@@ -1,6 +1,8 @@
 -- view: customer_totals
 SELECT customer, count(*), count(coupon), count(DISTINCT product), sum(qty), sum(price),
-       avg(price), min(product), max(product), min(qty), max(price), min(ts), max(ts)
+       avg(price), min(product), max(product), min(qty), max(price), min(ts), max(ts),
+       sum(price) / count(*), max(qty) - min(qty),
+       CASE WHEN count(*) > 3 THEN 'regular' ELSE 'occasional' END, 'v1'
 FROM purchases
 GROUP BY customer;
 

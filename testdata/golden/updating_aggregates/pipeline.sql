@@ -2,6 +2,7 @@
 -- state. count(*), count(x) with NULLs and missing fields, count(DISTINCT),
 -- sum of INT and DOUBLE, avg, min/max over INT, DOUBLE, VARCHAR and
 -- TIMESTAMP; events far out of order (no window, so nothing is late);
+-- expressions over aggregates and a constant column in the select list;
 -- a second MV grouped by two keys, one of them NULL for some rows.
 -- topic: purchases partitions=1
 CREATE SOURCE purchases (
@@ -22,7 +23,11 @@ SELECT customer,
        min(qty) AS min_qty,
        max(price) AS max_price,
        min(ts) AS first_seen,
-       max(ts) AS last_seen
+       max(ts) AS last_seen,
+       sum(price) / count(*) AS spent_per_order,
+       max(qty) - min(qty) AS qty_spread,
+       CASE WHEN count(*) > 3 THEN 'regular' ELSE 'occasional' END AS segment,
+       'v1' AS schema_version
 FROM purchases
 GROUP BY customer;
 

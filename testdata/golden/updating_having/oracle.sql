@@ -10,5 +10,3 @@ FROM txns
 GROUP BY account
 HAVING max(amount) < 100 AND sum(amount) > 10;
 
--- view: grand_total
-SELECT count(*), sum(amount), count(DISTINCT account) FROM txns;
