@@ -12,6 +12,12 @@ SELECT sensor,
        ok IS NULL,
        ok IS NOT NULL AND ok,
        NOT ok,
-       CASE WHEN ok THEN level * 10 ELSE -1 END
+       CASE WHEN ok THEN level * 10 ELSE -1 END,
+       level IN (1, NULL),
+       level NOT IN (1, NULL),
+       temp BETWEEN 0 AND NULL,
+       sensor < 's5',
+       ok = true,
+       CASE WHEN site IS NULL THEN 'none' WHEN site LIKE 'n%' THEN CASE WHEN ok THEN 'north-ok' ELSE 'north' END ELSE 'other' END
 FROM readings
 WHERE (sensor IS NOT NULL AND level IN (1, 2, 3, 4)) OR site = 'lab';

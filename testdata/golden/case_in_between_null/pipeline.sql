@@ -1,6 +1,7 @@
 -- Searched and simple CASE (with and without ELSE), IN / NOT IN, BETWEEN /
 -- NOT BETWEEN, IS [NOT] NULL, COALESCE, BOOLEAN and TEXT columns, and
--- three-valued logic over NULL and missing fields.
+-- three-valued logic over NULL and missing fields (also NULL inside an IN
+-- list and as a BETWEEN bound), string ordering, nested CASE.
 -- topic: readings partitions=1
 CREATE SOURCE readings (
   sensor VARCHAR, site TEXT, temp DOUBLE, level INT, ok BOOLEAN, ts TIMESTAMP
@@ -21,6 +22,12 @@ SELECT sensor,
        ok IS NULL AS ok_unknown,
        ok IS NOT NULL AND ok AS ok_true,
        NOT ok AS not_ok,
-       CASE WHEN ok THEN level * 10 ELSE -1 END AS score
+       CASE WHEN ok THEN level * 10 ELSE -1 END AS score,
+       level IN (1, NULL) AS in_with_null,
+       level NOT IN (1, NULL) AS not_in_with_null,
+       temp BETWEEN 0 AND NULL AS between_null,
+       sensor < 's5' AS sensor_before_s5,
+       ok = true AS ok_eq_true,
+       CASE WHEN site IS NULL THEN 'none' WHEN site LIKE 'n%' THEN CASE WHEN ok THEN 'north-ok' ELSE 'north' END ELSE 'other' END AS nested
 FROM readings
 WHERE sensor IS NOT NULL AND level IN (1, 2, 3, 4) OR site = 'lab';

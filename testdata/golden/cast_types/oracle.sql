@@ -11,6 +11,8 @@ SELECT id,
        CAST(qty_text AS DOUBLE) * 2,
        concat(CAST(id AS VARCHAR), '-', code),
        CAST(ts AS VARCHAR),
-       CAST(active AS INT)
+       CAST(active AS INT),
+       CAST(weight AS VARCHAR),
+       CAST(active AS VARCHAR)
 FROM items
 WHERE active OR id > 5;

@@ -22,6 +22,8 @@ SELECT id,
        CAST(qty_text AS DOUBLE) * 2 AS qty2,
        concat(CAST(id AS VARCHAR), '-', code) AS label,
        CAST(ts AS VARCHAR) AS ts_text,
-       CAST(active AS INT) AS active_int
+       CAST(active AS INT) AS active_int,
+       CAST(weight AS VARCHAR) AS weight_text,
+       CAST(active AS VARCHAR) AS active_text
 FROM items
 WHERE active OR id > 5;

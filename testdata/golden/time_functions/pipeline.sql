@@ -1,4 +1,5 @@
--- date_format (MySQL codes), hour, minute, INTERVAL arithmetic on
+-- date_format (MySQL codes, also %W %M %e %T %p %j %a %b %y %c %l %f %I),
+-- hour, minute, INTERVAL arithmetic on
 -- timestamps (INTERVAL 10 SECOND, INTERVAL '5' MINUTE, INTERVAL 1 HOUR),
 -- timestamp comparisons; event times as RFC 3339 strings with Z, explicit
 -- offsets and milliseconds, and as epoch-millisecond numbers.
@@ -19,6 +20,7 @@ SELECT uid,
        ts - INTERVAL '5' MINUTE AS minus5m,
        ts + INTERVAL 1 HOUR AS plus1h,
        ts + INTERVAL 10 SECOND > ts AS later,
-       hour(ts) * 60 + minute(ts) AS minute_of_day
+       hour(ts) * 60 + minute(ts) AS minute_of_day,
+       date_format(ts, '%W %M %e %Y %T %p %j %a %b %y %c %l %f %I') AS long_text
 FROM logins
 WHERE minute(ts) <> 30 AND device <> 'bot';
