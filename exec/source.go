@@ -66,14 +66,11 @@ func (s *sourceRunner) push(j *Job, sb SourceBatch, now time.Time) error {
 	start := 0
 	for i := 0; i < n; i++ {
 		t := int64(ts[i])
-		if t < emitted {
-			// Behind what downstream already knows: the window operators
-			// judge it; nothing to split.
-		} else if running != MinWatermark && t < running-delay && running-delay > emitted {
-			// Row i is behind the watermark in force before it: make
-			// downstream see that watermark first.
-			wm := min(others, running-delay)
-			if wm > emitted && t < wm {
+		if running != MinWatermark && t < running-delay {
+			// Row i is behind its partition's watermark. If the watermark
+			// in force before it is ahead of what downstream knows, make
+			// downstream see it first, so the row is judged against it.
+			if wm := min(others, running-delay); t < wm && wm > emitted {
 				if err := s.emitSlice(rec, start, i); err != nil {
 					return err
 				}
