@@ -37,6 +37,10 @@ const (
 	// MERGE INTO ... ON k IS NOT DISTINCT FROM ... applies the changes
 	// (NULL is one group, as in GROUP BY). It joins with the whole table.
 	modeUpsertMerge
+	// modeUpsertSingle: no key columns (a global aggregate such as
+	// SELECT count(*) FROM s): the table holds at most one row, replaced
+	// by the last change of each commit.
+	modeUpsertSingle
 )
 
 // mvSink is the operator writing one materialized view table.
@@ -104,9 +108,6 @@ func (k *mvSink) plan(spec *exec.SinkSpec) error {
 		if last.Name != expr.DeletedColumn || last.Type.ID() != arrow.BOOL {
 			return fmt.Errorf("upsert input must end with BOOLEAN column %s", expr.DeletedColumn)
 		}
-		if len(spec.Keys) == 0 {
-			return fmt.Errorf("upsert without key columns")
-		}
 		k.deleted = sc.NumFields() - 1
 		k.ncols--
 		for _, c := range spec.Keys {
@@ -141,6 +142,9 @@ func (k *mvSink) plan(spec *exec.SinkSpec) error {
 		arrow.Field{Name: seqColumn, Type: arrow.PrimitiveTypes.Int64})
 	k.viewSchema = arrow.NewSchema(fields, nil)
 	k.mode = modeUpsertPK
+	if len(k.keys) == 0 {
+		k.mode = modeUpsertSingle
+	}
 	for _, c := range k.keys {
 		if sc.Field(c).Nullable {
 			k.mode = modeUpsertMerge
@@ -161,6 +165,15 @@ func (k *mvSink) buildUpsertSQL() {
 	latest := fmt.Sprintf("(SELECT * FROM %%[1]s QUALIFY row_number() OVER (PARTITION BY %s ORDER BY %s DESC) = 1)",
 		strings.Join(keyList, ", "), seqColumn)
 	del := quoteIdent(expr.DeletedColumn)
+	if k.mode == modeUpsertSingle {
+		last := fmt.Sprintf("(SELECT * FROM %%[1]s ORDER BY %s DESC LIMIT 1)", seqColumn)
+		k.stmts = []string{
+			// Reads the view only to keep every statement's shape alike.
+			fmt.Sprintf("DELETE FROM %s WHERE EXISTS (SELECT 1 FROM %%[1]s)", t),
+			fmt.Sprintf("INSERT INTO %s SELECT * EXCLUDE (%s, %s) FROM %s WHERE %s IS NOT TRUE", t, del, seqColumn, last, del),
+		}
+		return
+	}
 	switch k.mode {
 	case modeUpsertPK:
 		k.stmts = []string{fmt.Sprintf("INSERT OR REPLACE INTO %s SELECT * EXCLUDE (%s, %s) FROM %s WHERE %s IS NOT TRUE",
@@ -260,6 +273,7 @@ func (k *mvSink) createTable(ctx context.Context) error {
 					k.table, strings.Join(pk, ", "), strings.Join(k.keyNames(), ", "))
 			}
 			k.mode = modeUpsertPK
+		case k.mode == modeUpsertSingle:
 		case k.mode != modeAppend:
 			k.mode = modeUpsertMerge
 		}

@@ -99,8 +99,15 @@ func friendlyOpenError(err error) error {
 	if m := lockPID.FindStringSubmatch(msg); m != nil {
 		who += " (PID " + m[1] + ")"
 	}
-	return fmt.Errorf("the database is held by %s; query the running spate with --server instead", who)
+	return fmt.Errorf("the database is held by %s; query the running spate with --server instead: %w", who, ErrLocked)
 }
+
+// ErrLocked is wrapped by the error of opening a database file that another
+// process holds.
+var ErrLocked = errors.New("database locked")
+
+// IsLocked reports whether err comes from a database file held elsewhere.
+func IsLocked(err error) bool { return errors.Is(err, ErrLocked) }
 
 var lockPID = regexp.MustCompile(`\(PID (\d+)\)`)
 
