@@ -270,3 +270,20 @@ func quoteIdent(s string) string {
 func quoteString(s string) string {
 	return `'` + strings.ReplaceAll(s, `'`, `''`) + `'`
 }
+
+// DropTables drops the named tables if they exist. A run without a
+// checkpoint to resume from recomputes its views from the sources' start,
+// so the engine drops what an earlier run left instead of appending to it.
+func (s *Store) DropTables(ctx context.Context, names []string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return errClosed
+	}
+	for _, n := range names {
+		if _, err := s.wconn.ExecContext(ctx, "DROP TABLE IF EXISTS "+quoteIdent(n)); err != nil {
+			return fmt.Errorf("drop table %s: %w", n, err)
+		}
+	}
+	return nil
+}

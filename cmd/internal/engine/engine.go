@@ -101,6 +101,9 @@ func Run(ctx context.Context, file string, o RunOptions) error {
 	if err != nil {
 		return err
 	}
+	for _, w := range p.Warnings {
+		log.Warn(w)
+	}
 	if err := os.MkdirAll(o.StateDir, 0o755); err != nil {
 		return fmt.Errorf("cannot create state directory %s: %w", o.StateDir, err)
 	}
@@ -122,6 +125,15 @@ func Run(ctx context.Context, file string, o RunOptions) error {
 		return fmt.Errorf("cannot open database %s: %w", o.DB, err)
 	}
 	defer store.Close()
+	// No checkpoint to resume from yet: every run recomputes its views from
+	// the start of its sources, so it starts from empty tables.
+	var tables []string
+	for _, v := range p.Views {
+		tables = append(tables, v.Name)
+	}
+	if err := store.DropTables(ctx, tables); err != nil {
+		return err
+	}
 
 	conns := exec.Connectors{
 		Sources: map[string]exec.SourceFactory{
