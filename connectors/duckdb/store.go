@@ -92,6 +92,9 @@ func displayPath(p string) string {
 // can act on; other errors pass through.
 func friendlyOpenError(err error) error {
 	msg := err.Error()
+	if strings.Contains(msg, "same database file with a different configuration") {
+		return fmt.Errorf("the database is open in this process; query it through the running spate: %w", ErrLocked)
+	}
 	if !strings.Contains(msg, "Could not set lock") && !strings.Contains(msg, "Conflicting lock") {
 		return err
 	}

@@ -35,9 +35,10 @@ type RunOptions struct {
 	CommitInterval time.Duration
 	Status         io.Writer // progress output (stderr); nil for none
 	Logger         *slog.Logger
-	// Ready, when set, receives the embedded broker's address (or the
-	// --brokers value) once the job is about to start.
-	Ready func(brokers string)
+	// Ready, when set, receives the brokers in use (the embedded broker's
+	// address or --brokers) and the HTTP endpoint's address ("" when none)
+	// once the job is about to start.
+	Ready func(brokers, httpAddr string)
 }
 
 // IsSQLError reports whether err is a positioned SQL error (exit code 2).
@@ -138,7 +139,12 @@ func Run(ctx context.Context, file string, o RunOptions) error {
 	conns := exec.Connectors{
 		Sources: map[string]exec.SourceFactory{
 			"kafka": func(s *exec.SourceSpec) (exec.SourceReader, error) {
-				return kafka.NewSource(s, kafka.SourceOptions{Brokers: seedsFor(s.Options, seeds), ExitAtEnd: o.ExitAtEnd})
+				// On the embedded broker a live run creates its topics, so
+				// `spate produce` can feed them; elsewhere a missing topic
+				// is an error, as it is when reading to the end.
+				create := o.Brokers == "" && s.Options["brokers"] == "" && !o.ExitAtEnd
+				return kafka.NewSource(s, kafka.SourceOptions{Brokers: seedsFor(s.Options, seeds), ExitAtEnd: o.ExitAtEnd,
+					CreateMissingTopic: create})
 			},
 			"nexmark": func(s *exec.SourceSpec) (exec.SourceReader, error) { return nexmark.NewSource(s) },
 		},
@@ -164,16 +170,18 @@ func Run(ctx context.Context, file string, o RunOptions) error {
 
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	httpAddr := ""
 	if o.Listen != "" {
 		srv, err := serve(runCtx, o.Listen, store, job)
 		if err != nil {
 			return err
 		}
 		defer srv.Close()
+		httpAddr = srv.Addr
 		log.Info("serving POST /query and GET /metrics", "addr", "http://"+srv.Addr)
 	}
 	if o.Ready != nil {
-		o.Ready(brokers)
+		o.Ready(brokers, httpAddr)
 	}
 	if o.Status != nil {
 		done := make(chan struct{})
