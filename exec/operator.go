@@ -134,6 +134,13 @@ type SourceReader interface {
 	Close() error
 }
 
+// LagReporter is implemented by source readers that know how far behind
+// the end of their input they are (Kafka: records up to the high
+// watermarks). Lag must be safe to call from any goroutine.
+type LagReporter interface {
+	Lag() int64
+}
+
 // SourceFactory makes a reader for a source node.
 type SourceFactory func(spec *SourceSpec) (SourceReader, error)
 

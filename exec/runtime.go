@@ -350,6 +350,7 @@ type NodeStats struct {
 	DeadLetters int64
 	StateRows   int64
 	Watermark   int64
+	Lag         int64 // sources: records behind the end of input; -1 unknown
 }
 
 // Stats snapshots every node's counters. It is safe to call while Run runs.
@@ -359,7 +360,16 @@ func (j *Job) Stats() []NodeStats {
 		m := &rn.metrics
 		out[i] = NodeStats{ID: rn.n.ID, Kind: rn.n.Kind, Name: rn.n.Name, RowsIn: m.RowsIn.Load(),
 			RowsOut: m.RowsOut.Load(), LateEvents: m.LateEvents.Load(), DeadLetters: m.DeadLetters.Load(),
-			StateRows: m.StateRows.Load(), Watermark: m.Watermark.Load()}
+			StateRows: m.StateRows.Load(), Watermark: m.Watermark.Load(), Lag: -1}
+	}
+	for _, s := range j.sources {
+		if lr, ok := s.reader.(LagReporter); ok {
+			for i, rn := range j.nodes {
+				if rn == s.node {
+					out[i].Lag = lr.Lag()
+				}
+			}
+		}
 	}
 	return out
 }

@@ -183,12 +183,16 @@ func Run(ctx context.Context, file string, o RunOptions) error {
 	if o.Ready != nil {
 		o.Ready(brokers, httpAddr)
 	}
+	stopStatus := func() {}
 	if o.Status != nil {
+		statusCtx, cancelStatus := context.WithCancel(runCtx)
 		done := make(chan struct{})
-		go func() { defer close(done); reportStatus(runCtx, job, o.Status, log) }()
-		defer func() { cancel(); <-done }()
+		go func() { defer close(done); reportStatus(statusCtx, job, o.Status, log) }()
+		stopStatus = func() { cancelStatus(); <-done }
 	}
-	if err := job.Run(runCtx); err != nil {
+	err = job.Run(runCtx)
+	stopStatus() // clear the live line before anything else is printed
+	if err != nil {
 		return err
 	}
 	log.Info("pipeline stopped", "db", o.DB)

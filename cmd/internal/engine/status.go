@@ -48,10 +48,10 @@ func reportStatus(ctx context.Context, job *exec.Job, w io.Writer, log *slog.Log
 			outRate := float64(s.out-prevOut) / secs
 			prevIn, prevOut, prev = s.in, s.out, now
 			if tty {
-				fmt.Fprintf(w, "\r\033[Kin %s/s  out %s/s  watermark %s  late %d  dead %d  %s",
-					human(inRate), human(outRate), formatWatermark(s.wm), s.late, s.dead, strings.Join(s.views, "  "))
+				fmt.Fprintf(w, "\r\033[Kin %s/s  out %s/s  lag %s  watermark %s  late %d  dead %d  %s",
+					human(inRate), human(outRate), formatLag(s.lag), formatWatermark(s.wm), s.late, s.dead, strings.Join(s.views, "  "))
 			} else {
-				log.Info("progress", "events_in", s.in, "events_in_per_s", int64(inRate), "rows_out_per_s", int64(outRate),
+				log.Info("progress", "events_in", s.in, "lag", s.lag, "events_in_per_s", int64(inRate), "rows_out_per_s", int64(outRate),
 					"watermark", formatWatermark(s.wm), "late_events", s.late, "dead_letters", s.dead, "views", strings.Join(s.views, " "))
 			}
 		}
@@ -60,12 +60,13 @@ func reportStatus(ctx context.Context, job *exec.Job, w io.Writer, log *slog.Log
 
 type summary struct {
 	in, out, late, dead int64
+	lag                 int64 // -1: no source reports lag
 	wm                  int64
 	views               []string
 }
 
 func summarize(stats []exec.NodeStats) summary {
-	s := summary{wm: exec.MaxWatermark}
+	s := summary{wm: exec.MaxWatermark, lag: -1}
 	sawSource := false
 	for _, n := range stats {
 		switch n.Kind {
@@ -76,6 +77,9 @@ func summarize(stats []exec.NodeStats) summary {
 				s.wm = n.Watermark
 			}
 			sawSource = true
+			if n.Lag >= 0 {
+				s.lag = max(s.lag, 0) + n.Lag
+			}
 		case exec.KindSink:
 			s.out += n.RowsIn
 			s.views = append(s.views, fmt.Sprintf("%s:%d", n.Name, n.RowsIn))
@@ -89,6 +93,13 @@ func summarize(stats []exec.NodeStats) summary {
 		s.wm = exec.MinWatermark
 	}
 	return s
+}
+
+func formatLag(l int64) string {
+	if l < 0 {
+		return "-"
+	}
+	return human(float64(l))
 }
 
 func formatWatermark(wm int64) string {
