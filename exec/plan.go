@@ -16,19 +16,20 @@ type Graph struct {
 type NodeKind int
 
 const (
-	KindSource           NodeKind = iota // *SourceSpec
-	KindFilter                           // *FilterSpec
-	KindProject                          // *ProjectSpec
-	KindWindowAssign                     // *WindowAssignSpec
-	KindHashAggregate                    // *AggregateSpec (Window nil or tumble/hop)
-	KindSessionAggregate                 // *AggregateSpec (Window.Kind == SessionWindow)
-	KindUnion                            // *UnionSpec
-	KindSink                             // *SinkSpec (CREATE SINK and MV tables)
+	KindSource            NodeKind = iota // *SourceSpec
+	KindFilter                            // *FilterSpec
+	KindProject                           // *ProjectSpec
+	KindWindowAssign                      // *WindowAssignSpec
+	KindHashAggregate                     // *AggregateSpec (Window nil or tumble/hop)
+	KindSessionAggregate                  // *AggregateSpec (Window.Kind == SessionWindow)
+	KindUnion                             // *UnionSpec
+	KindSink                              // *SinkSpec (CREATE SINK and MV tables)
+	KindTimelineAggregate                 // *TimelineSpec (SPEC §5)
 )
 
 func (k NodeKind) String() string {
 	return [...]string{"Source", "Filter", "Project", "WindowAssign", "HashAggregate",
-		"SessionAggregate", "Union", "Sink"}[k]
+		"SessionAggregate", "Union", "Sink", "TimelineAggregate"}[k]
 }
 
 // Node is one operator of the DAG.
@@ -166,4 +167,91 @@ type SinkSpec struct {
 	Schema    *arrow.Schema // the input schema (with expr.DeletedColumn when Upsert)
 	Upsert    bool
 	Keys      []int
+}
+
+// StateKind is a timeline state function (SPEC §5).
+type StateKind int
+
+const (
+	StateLatest StateKind = iota // tl_latest(col): latest non-NULL value of col
+	StateEver                    // tl_ever(pred): true from the first event where pred holds
+	StateWithin                  // tl_within(pred, dur): true on [t, t+dur) after each event where pred holds
+	StatePrior                   // tl_prior(col, n): value of col n events back
+)
+
+func (k StateKind) String() string {
+	return [...]string{"tl_latest", "tl_ever", "tl_within", "tl_prior"}[k]
+}
+
+// TimelineState is one state of a key's timeline. Arg is evaluated on each
+// input row (event): the value for latest/prior, the predicate (BOOLEAN;
+// NULL counts as false) for ever/within. States in common between the
+// aggregates of one query appear once (the planner dedupes them).
+type TimelineState struct {
+	Kind StateKind
+	Arg  expr.Expr      // over the input schema
+	Dur  int64          // StateWithin: ms
+	N    int            // StatePrior: events back, >= 1
+	Type arrow.DataType // Arg's type for latest/prior; BOOLEAN for ever/within
+}
+
+// TimelineAggKind is a timeline aggregate.
+type TimelineAggKind int
+
+const (
+	TLDurationWhere   TimelineAggKind = iota // ms in the window where Arg is true
+	TLCountEntries                           // false->true transitions of Arg inside the window
+	TLValueAtEnd                             // Arg at the window's last instant (or the timeline's, if it ends inside)
+	TLDurationInState                        // ms since Arg's current value began, at that same instant
+	TLDurationBetween                        // ms from the first Start event to the next End event; in the End event's window, else NULL
+)
+
+func (k TimelineAggKind) String() string {
+	return [...]string{"tl_duration_where", "tl_count_entries", "tl_value_at_end",
+		"tl_duration_in_state", "tl_duration_between"}[k]
+}
+
+// TimelineAgg is one timeline aggregate. Arg is an expression over the
+// *state schema*: column i is States[i] (a ColumnRef with Index i and
+// States[i].Type), so a combination such as
+// tl_latest(player) = 'buffer' AND NOT tl_within(action = 'seek', '5s')
+// is an ordinary vectorized expression evaluated on batches of timeline
+// segments. Start and End (TLDurationBetween only) are BOOLEAN predicates
+// over the input row, evaluated per event.
+type TimelineAgg struct {
+	Kind       TimelineAggKind
+	Arg        expr.Expr
+	Start, End expr.Expr
+	Type       arrow.DataType // BIGINT, except TLValueAtEnd: Arg's type
+	Name       string
+}
+
+// TimelineSpec is GROUP BY Keys, Window over per-key timelines (SPEC §5).
+//
+// Model: the rows of one key, ordered by (event time, arrival), are
+// events. A state holds from the event that set it until the next event
+// that changes it; an event whose value is NULL changes nothing (sparse
+// patches); before the first value a state is NULL. The state at instant t
+// is the state after every event with time <= t (events at the same time
+// leave no zero-length span). A timeline ends TTL after its last event;
+// an event TTL or more after the previous one starts a new timeline with
+// every state reset. State carries across windows; durations are clipped
+// to the window and to the timeline.
+//
+// Output: one row per (key, window) that a timeline of the key overlaps,
+// emitted append-only once the watermark passes the window's end: keys in
+// order, window_start, window_end, then Plain aggregates (over the events
+// inside the window; count(*) is 0 for a window with no events), then
+// Aggs. Events behind the watermark whose key has moved past them are late:
+// dropped, counted and dead-lettered like WindowAssign's.
+type TimelineSpec struct {
+	Keys     []expr.Expr
+	KeyNames []string
+	Time     expr.Expr  // event time (TIMESTAMP) over the input
+	Window   WindowSpec // tumble, hop or session
+	TTL      int64      // ms (view option timeline_ttl, default 5m)
+	States   []TimelineState
+	Plain    []AggFunc
+	Aggs     []TimelineAgg
+	Having   expr.Expr // over the output schema; nil when none
 }
