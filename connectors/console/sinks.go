@@ -1,6 +1,8 @@
 package console
 
 import (
+	"github.com/spate-sql/spate/connectors/jsonfmt"
+
 	"fmt"
 	"io"
 	"sync"
@@ -11,10 +13,9 @@ import (
 	"github.com/spate-sql/spate/exec"
 )
 
-// A large batch is encoded chunkRows rows at a time and written whenever
-// about flushBytes are ready, so one Push never builds a huge buffer.
+// A large batch is written whenever about flushBytes are encoded, so one
+// Push never builds a huge buffer.
 const (
-	chunkRows  = 256
 	flushBytes = 1 << 16
 )
 
@@ -47,7 +48,7 @@ func newStdout(spec *exec.SinkSpec, w io.Writer) (exec.Operator, error) {
 	if f := spec.Options["format"]; f != "" && f != "json" {
 		return nil, fmt.Errorf("sink %s: stdout format %q is not supported (use json)", spec.Name, f)
 	}
-	enc, err := NewJSONEncoder(spec.Schema)
+	enc, err := jsonfmt.NewEncoder(spec.Schema, jsonfmt.EncoderOptions{})
 	if err != nil {
 		return nil, fmt.Errorf("sink %s: %w", spec.Name, err)
 	}
@@ -60,7 +61,7 @@ func newStdout(spec *exec.SinkSpec, w io.Writer) (exec.Operator, error) {
 type stdoutSink struct {
 	name    string
 	w       io.Writer
-	enc     *JSONEncoder
+	enc     *jsonfmt.Encoder
 	buf     []byte
 	metrics *exec.OpMetrics
 }
@@ -76,13 +77,12 @@ func (s *stdoutSink) Open(ctx *exec.OpContext, _ exec.Emitter) error {
 func (s *stdoutSink) Push(_ int, b arrow.RecordBatch) error {
 	n := int(b.NumRows())
 	s.buf = s.buf[:0]
-	for from := 0; from < n; from += chunkRows {
-		var err error
-		s.buf, err = s.enc.AppendRows(s.buf, b, from, min(from+chunkRows, n))
-		if err != nil {
-			return fmt.Errorf("sink %s: %w", s.name, err)
-		}
-		if len(s.buf) >= flushBytes || from+chunkRows >= n {
+	if err := s.enc.Bind(b); err != nil {
+		return fmt.Errorf("sink %s: %w", s.name, err)
+	}
+	for r := 0; r < n; r++ {
+		s.buf = append(s.enc.AppendRow(s.buf, r), '\n')
+		if len(s.buf) >= flushBytes || r == n-1 {
 			if _, err := s.w.Write(s.buf); err != nil {
 				return fmt.Errorf("sink %s: write: %w", s.name, err)
 			}

@@ -18,21 +18,24 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
-	"github.com/spate-sql/spate/connectors/console"
+	"github.com/spate-sql/spate/connectors/jsonfmt"
 	"github.com/spate-sql/spate/exec"
 )
 
 // rowsJSON renders batches as JSON lines, the form rows are compared in.
 func rowsJSON(t testing.TB, t2 Table, recs ...arrow.RecordBatch) string {
 	t.Helper()
-	enc, err := console.NewJSONEncoder(schemas[t2])
+	enc, err := jsonfmt.NewEncoder(schemas[t2], jsonfmt.EncoderOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var buf []byte
 	for _, r := range recs {
-		if buf, err = enc.AppendBatch(buf, r); err != nil {
+		if err := enc.Bind(r); err != nil {
 			t.Fatal(err)
+		}
+		for i := 0; i < int(r.NumRows()); i++ {
+			buf = append(enc.AppendRow(buf, i), '\n')
 		}
 	}
 	return string(buf)

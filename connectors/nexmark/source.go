@@ -12,7 +12,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
-	"github.com/spate-sql/spate/connectors/console"
+	"github.com/spate-sql/spate/connectors/jsonfmt"
 	"github.com/spate-sql/spate/exec"
 )
 
@@ -165,7 +165,7 @@ func WriteJSONL(w io.Writer, table string, cfg Config) error {
 	if err != nil {
 		return err
 	}
-	enc, err := console.NewJSONEncoder(schemas[t])
+	enc, err := jsonfmt.NewEncoder(schemas[t], jsonfmt.EncoderOptions{})
 	if err != nil {
 		return err
 	}
@@ -182,11 +182,15 @@ func WriteJSONL(w io.Writer, table string, cfg Config) error {
 		if rec == nil {
 			break
 		}
-		buf, err = enc.AppendBatch(buf[:0], rec)
-		rec.Release()
-		if err != nil {
+		if err := enc.Bind(rec); err != nil {
+			rec.Release()
 			return err
 		}
+		buf = buf[:0]
+		for r := 0; r < int(rec.NumRows()); r++ {
+			buf = append(enc.AppendRow(buf, r), '\n')
+		}
+		rec.Release()
 		if _, err := bw.Write(buf); err != nil {
 			return fmt.Errorf("write nexmark %s: %w", t, err)
 		}
