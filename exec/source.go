@@ -119,6 +119,12 @@ func (s *sourceRunner) dropNullTimes(j *Job, rec arrow.RecordBatch, col *array.T
 			continue
 		}
 		buf = AppendRowJSON(buf[:0], rec, i)
+		switch s.spec.OnError {
+		case "skip":
+			continue
+		case "fail":
+			return nil, fmt.Errorf("source %s: missing event time: field %q is null or absent in %s", s.spec.Name, name, buf)
+		}
 		if err := s.dl.WriteDeadLetter(DeadLetter{Source: s.spec.Name, Partition: p, Offset: -1,
 			Raw: append([]byte(nil), buf...), Reason: fmt.Sprintf("missing event time: field %q is null or absent", name),
 			Time: j.opts.Now()}); err != nil {

@@ -39,8 +39,9 @@ var goldenFilter = flag.String("golden", "", "run only golden pipelines whose na
 //	NAME.jsonl    events for topic NAME, produced in file order. A line
 //	              "#TAGS<TAB>PAYLOAD" carries tags: p=N (partition, default
 //	              0), key=K, bad (must become a dead letter), late (must be
-//	              dropped as late). Tagged bad/late lines are left out of the
-//	              oracle's tables.
+//	              dropped as late), skip (must be dropped without a dead
+//	              letter: on_error = 'skip'). Tagged lines are left out of
+//	              the oracle's tables.
 //	oracle.sql    "-- view: NAME" then a DuckDB query, per materialized view.
 //	              Source tables are named as the pipeline's sources and
 //	              hold the good events with the declared column types.
@@ -67,6 +68,7 @@ type goldenEvent struct {
 	key       string
 	payload   string
 	bad, late bool
+	skip      bool // dropped silently (on_error = 'skip'): no dead letter, not in the oracle
 }
 
 type goldenTopic struct {
@@ -188,6 +190,8 @@ func readEvents(t *testing.T, path string) []goldenEvent {
 					e.bad = true
 				case tag == "late":
 					e.late = true
+				case tag == "skip":
+					e.skip = true
 				case strings.HasPrefix(tag, "p="):
 					p, err := strconv.Atoi(tag[2:])
 					if err != nil {
@@ -248,7 +252,7 @@ func loadOracle(t *testing.T, src string, topics []*goldenTopic, tmp string) *sq
 			}
 			var b strings.Builder
 			for _, e := range tp.events {
-				if !e.bad && !e.late {
+				if !e.bad && !e.late && !e.skip {
 					b.WriteString(e.payload)
 					b.WriteByte('\n')
 				}

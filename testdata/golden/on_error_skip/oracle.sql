@@ -1,8 +1,7 @@
 -- view: device_batt
-SELECT device, count(*), min(battery), max(ts) FROM beats WHERE ts IS NOT NULL GROUP BY device;
+SELECT device, count(*), min(battery), max(ts) FROM beats GROUP BY device;
 
 -- view: beats_1m
 SELECT time_bucket(INTERVAL '1 minute', ts), count(*), avg(battery)
 FROM beats
-WHERE ts IS NOT NULL
 GROUP BY time_bucket(INTERVAL '1 minute', ts);
