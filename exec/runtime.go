@@ -23,6 +23,13 @@ type JobOptions struct {
 	// OnCommit runs after every sink committed (the DuckDB store commits
 	// dead letters there). Optional.
 	OnCommit func(ctx context.Context) error
+	// Checkpoint, when set, receives a Checkpoint at every commit, right
+	// after every sink staged its output; it must make both durable
+	// together (the DuckDB store writes them in one transaction). Without
+	// it, commits only run the sinks and OnCommit.
+	Checkpoint func(ctx context.Context, cp *Checkpoint) error
+	// Restore, when set, is the checkpoint to resume from.
+	Restore *Checkpoint
 	// NewOperator builds the non-source, non-sink operators.
 	NewOperator func(n *Node, inputs []*arrow.Schema) (Operator, error)
 	Now         func() time.Time // default time.Now; tests fake it
@@ -39,7 +46,8 @@ type Job struct {
 	sources []*sourceRunner
 	sinks   []*runNode
 	opened  []*runNode
-	live    int // sources not yet exhausted
+	live    int   // sources not yet exhausted
+	epoch   int64 // last checkpoint epoch
 }
 
 type portRef struct {
@@ -220,8 +228,14 @@ func (j *Job) Run(ctx context.Context) (err error) {
 		}
 		j.opened = append(j.opened, rn)
 	}
+	if err := j.restoreNodes(); err != nil {
+		return err
+	}
 	now := j.opts.Now()
 	for _, s := range j.sources {
+		if err := j.resumeSource(s); err != nil {
+			return err
+		}
 		dl := &countingDL{w: j.opts.DeadLetters, m: &s.node.metrics}
 		if err := s.reader.Open(runCtx, j.opts.Alloc, dl); err != nil {
 			return fmt.Errorf("source %s: %w", s.spec.Name, err)
@@ -232,6 +246,9 @@ func (j *Job) Run(ctx context.Context) (err error) {
 			idle = 5 * time.Second
 		}
 		s.tracker = NewWatermarkTracker(s.spec.WatermarkDelay, idle, s.reader.Partitions(), now)
+		if cp := j.sourceCheckpoint(s.spec.Name); cp != nil {
+			s.tracker.restore(cp.MaxTs, cp.Watermark, now)
+		}
 		s.dl = dl
 	}
 
@@ -381,6 +398,16 @@ func (j *Job) commit(ctx context.Context) error {
 				return fmt.Errorf("sink %s: %w", rn.n.Name, err)
 			}
 		}
+	}
+	if j.opts.Checkpoint != nil {
+		cp, err := j.snapshot()
+		if err != nil {
+			return err
+		}
+		if err := j.opts.Checkpoint(ctx, cp); err != nil {
+			return fmt.Errorf("checkpoint %d: %w", cp.Epoch, err)
+		}
+		j.epoch = cp.Epoch
 	}
 	if j.opts.OnCommit != nil {
 		return j.opts.OnCommit(ctx)

@@ -146,3 +146,13 @@ func (t *WatermarkTracker) doneAll() {
 		t.parts[i].done = true
 	}
 }
+
+// restore sets the partitions' clocks and the watermark from a checkpoint.
+func (t *WatermarkTracker) restore(maxTs map[int32]int64, wm int64, now time.Time) {
+	for p, m := range maxTs {
+		t.part(p, now).maxTs = m
+	}
+	if wm > t.current {
+		t.current = wm
+	}
+}

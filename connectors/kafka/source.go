@@ -415,3 +415,4 @@ func (s *Source) Close() error {
 	}
 	return nil
 }
+var _ exec.Resumer = (*Source)(nil)

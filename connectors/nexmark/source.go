@@ -200,3 +200,13 @@ func WriteJSONL(w io.Writer, table string, cfg Config) error {
 	}
 	return nil
 }
+
+// SetStartOffsets implements exec.Resumer: resume at the checkpointed
+// event number of partition 0.
+func (s *Source) SetStartOffsets(offsets map[int32]int64) {
+	if o, ok := offsets[0]; ok && o >= 0 {
+		s.next = o
+	}
+}
+
+var _ exec.Resumer = (*Source)(nil)
