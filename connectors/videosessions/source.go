@@ -131,6 +131,16 @@ func (s *Source) Read(ctx context.Context) (exec.SourceBatch, error) {
 
 func (s *Source) Close() error { return nil }
 
+// SetStartOffsets implements exec.Resumer: resume at the checkpointed
+// event number of partition 0.
+func (s *Source) SetStartOffsets(offsets map[int32]int64) {
+	if o, ok := offsets[0]; ok && o >= 0 {
+		s.next = o
+	}
+}
+
+var _ exec.Resumer = (*Source)(nil)
+
 // WriteJSONL writes events [0, cfg.Events) to w, one JSON object per line
 // with exactly the source's columns (NULL as null, times as RFC 3339 UTC
 // strings with milliseconds). cfg.Events 0 writes until w fails.

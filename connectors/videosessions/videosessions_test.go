@@ -541,6 +541,24 @@ func TestSource(t *testing.T) {
 	if rowsJSON(t, rest...) != whole {
 		t.Fatal("resume after Seek differs")
 	}
+	// The same through exec.Resumer, before Open.
+	r4 := NewConfigSource(cfg)
+	r4.SetStartOffsets(map[int32]int64{0: first.NextOffset})
+	r4.Open(ctx, alloc, nil)
+	rest2 := []arrow.RecordBatch{first.Records}
+	for {
+		b, err := r4.Read(ctx)
+		if err != nil {
+			break
+		}
+		rest2 = append(rest2, b.Records)
+	}
+	if rowsJSON(t, rest2...) != whole {
+		t.Fatal("resume after SetStartOffsets differs")
+	}
+	for _, b := range rest2[1:] {
+		b.Release()
+	}
 	for _, b := range append(all, rest...) {
 		b.Release()
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/spate-sql/spate/connectors/duckdb"
 	"github.com/spate-sql/spate/connectors/kafka"
 	"github.com/spate-sql/spate/connectors/nexmark"
+	"github.com/spate-sql/spate/connectors/videosessions"
 	"github.com/spate-sql/spate/exec"
 	"github.com/spate-sql/spate/parser"
 	"github.com/spate-sql/spate/planner"
@@ -74,6 +75,8 @@ func schemaOf(connector string, opts map[string]string) (*arrow.Schema, error) {
 	switch connector {
 	case "nexmark":
 		return nexmark.Schema(opts["table"])
+	case "video_sessions":
+		return videosessions.Schema(), nil
 	}
 	return nil, fmt.Errorf("connector %s needs a column list", connector)
 }
@@ -146,7 +149,8 @@ func Run(ctx context.Context, file string, o RunOptions) error {
 				return kafka.NewSource(s, kafka.SourceOptions{Brokers: seedsFor(s.Options, seeds), ExitAtEnd: o.ExitAtEnd,
 					CreateMissingTopic: create})
 			},
-			"nexmark": func(s *exec.SourceSpec) (exec.SourceReader, error) { return nexmark.NewSource(s) },
+			"nexmark":        func(s *exec.SourceSpec) (exec.SourceReader, error) { return nexmark.NewSource(s) },
+			"video_sessions": func(s *exec.SourceSpec) (exec.SourceReader, error) { return videosessions.NewSource(s) },
 		},
 		Sinks: map[string]exec.SinkFactory{
 			"duckdb": store.MaterializeSink,

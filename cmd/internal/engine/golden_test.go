@@ -22,6 +22,7 @@ import (
 
 	"github.com/spate-sql/spate/connectors/kafka"
 	"github.com/spate-sql/spate/connectors/nexmark"
+	"github.com/spate-sql/spate/connectors/videosessions"
 	"github.com/spate-sql/spate/parser"
 )
 
@@ -292,6 +293,32 @@ func loadOracle(t *testing.T, src string, topics []*goldenTopic, tmp string) *sq
 				typ := map[string]string{"int64": "BIGINT", "utf8": "VARCHAR", "timestamp[ms]": "TIMESTAMP"}[fld.Type.String()]
 				if typ == "" {
 					t.Fatalf("nexmark column %s has type %s", fld.Name, fld.Type)
+				}
+				if typ == "TIMESTAMP" {
+					cols = append(cols, fmt.Sprintf("%q: 'VARCHAR'", fld.Name))
+					sel = append(sel, fmt.Sprintf(`"%[1]s"::TIMESTAMPTZ AT TIME ZONE 'UTC' AS "%[1]s"`, fld.Name))
+				} else {
+					cols = append(cols, fmt.Sprintf("%q: '%s'", fld.Name, typ))
+					sel = append(sel, fmt.Sprintf("%q", fld.Name))
+				}
+			}
+		case "video_sessions":
+			f, err := os.Create(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg, err := videosessions.ParseOptions(opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := videosessions.WriteJSONL(f, cfg); err != nil {
+				t.Fatal(err)
+			}
+			f.Close()
+			for _, fld := range videosessions.Schema().Fields() {
+				typ := map[string]string{"int64": "BIGINT", "utf8": "VARCHAR", "timestamp[ms]": "TIMESTAMP"}[fld.Type.String()]
+				if typ == "" {
+					t.Fatalf("video_sessions column %s has type %s", fld.Name, fld.Type)
 				}
 				if typ == "TIMESTAMP" {
 					cols = append(cols, fmt.Sprintf("%q: 'VARCHAR'", fld.Name))
