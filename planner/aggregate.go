@@ -30,6 +30,13 @@ type aggBinder struct {
 	keyNames []string
 	window   *windowDef
 	aggs     []exec.AggFunc
+	// Timeline aggregates (timeline.go) and the distinct states their
+	// arguments read; their output columns follow aggs.
+	states        []exec.TimelineState
+	stateNames    []string // the state calls as written
+	stateArgNames []string // their arguments as written
+	tlAggs        []exec.TimelineAgg
+	tlArgNames    [][2]string // tl_duration_between's start and end as written
 }
 
 func (ab *aggBinder) plain(clause string) *binder { return &binder{sc: ab.in, clause: clause} }
@@ -75,9 +82,6 @@ func (ab *aggBinder) column(ref *parser.ColumnRef) (expr.Expr, error) {
 // output column.
 func (ab *aggBinder) aggregate(x *parser.FuncCall) (expr.Expr, error) {
 	name := strings.ToLower(x.Name)
-	if isTimelineName(name) {
-		return ab.timeline(x)
-	}
 	if laterAggs[name] {
 		return nil, parser.Errorf(x.Pos, "", "aggregate function %s is not supported yet", name)
 	}

@@ -13,10 +13,15 @@ import (
 // binder resolves and types AST expressions against a scope. With agg set
 // it binds the select list or HAVING of an aggregate query: group keys,
 // aggregates and window bounds become references to the aggregate's output
-// and any other column is an error.
+// and any other column is an error. With tl set it binds the argument of a
+// timeline aggregate over the state schema (timeline.go); rowOf names the
+// timeline function whose argument, an expression over the input row, is
+// being bound.
 type binder struct {
 	sc     *scope
 	agg    *aggBinder
+	tl     *tlArg
+	rowOf  string
 	clause string // "WHERE", "GROUP BY", ... for messages
 }
 
@@ -39,6 +44,9 @@ func (b *binder) bindExpr(e parser.Expr) (expr.Expr, error) {
 	}
 	switch x := e.(type) {
 	case *parser.ColumnRef:
+		if b.tl != nil {
+			return nil, b.tl.rawColumn(x)
+		}
 		if b.agg != nil {
 			return b.agg.column(x)
 		}

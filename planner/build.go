@@ -116,7 +116,10 @@ func (b *builder) buildSelect(s *parser.Select) (Node, error) {
 // stale row when its update stops matching, so the rows that do not match
 // become deletions instead.
 func (b *builder) where(in Node, sc *scope, pred parser.Expr) (Node, error) {
-	if containsAggregate(pred) {
+	if f := firstAggregateCall(pred); f != nil {
+		if isTimelineName(strings.ToLower(f.Name)) {
+			return nil, timelineOutsideGroup(f, "WHERE")
+		}
 		return nil, parser.Errorf(pred.Position(), "", "aggregate functions are not allowed in WHERE (use HAVING)")
 	}
 	p, err := (&binder{sc: sc, clause: "WHERE"}).bindBool(pred, "WHERE")

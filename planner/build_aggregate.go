@@ -87,11 +87,20 @@ func (b *builder) buildAggregate(s *parser.Select, in Node, sc *scope) (Node, er
 		}
 	}
 
-	pre, keys, aggs, window, err := b.preProject(in, ab)
+	pi, err := b.preProject(in, ab)
 	if err != nil {
 		return nil, err
 	}
-	agg := NewAggregate(pre, keys, ab.keyNames, aggs, window, having, b.owner)
+	if len(ab.tlAggs) > 0 {
+		for i, e := range outExprs {
+			outExprs[i] = ab.placeTimelineRefs(e)
+		}
+		having = ab.placeTimelineRefs(having)
+		tl := NewTimelineAggregate(pi.pre, TimelineParts{Keys: pi.keys, KeyNames: ab.keyNames, Window: *pi.window,
+			TTL: b.timelineTTL(), States: pi.states, Plain: pi.aggs, Aggs: pi.tlAggs, Having: having}, b.owner)
+		return b.project(tl, outExprs, outNames, outPoss, s.Pos)
+	}
+	agg := NewAggregate(pi.pre, pi.keys, ab.keyNames, pi.aggs, pi.window, having, b.owner)
 	return b.project(agg, outExprs, outNames, outPoss, s.Pos)
 }
 
@@ -130,7 +139,10 @@ func (b *builder) groupBy(s *parser.Select, ab *aggBinder) error {
 		if err != nil {
 			return err
 		}
-		if containsAggregate(g) {
+		if f := firstAggregateCall(g); f != nil {
+			if isTimelineName(strings.ToLower(f.Name)) {
+				return timelineOutsideGroup(f, "GROUP BY")
+			}
 			return parser.Errorf(g.Position(), "", "aggregate functions are not allowed in GROUP BY")
 		}
 		k, err := plain.bind(g)
@@ -216,9 +228,21 @@ func checkEventTime(in Node, w *windowDef) error {
 	return nil
 }
 
+// aggInput is an aggregate's pre-projection and everything that reads
+// it, rewritten to refer to its columns.
+type aggInput struct {
+	pre    Node
+	keys   []expr.Expr
+	aggs   []exec.AggFunc
+	window *exec.WindowSpec
+	states []exec.TimelineState // Arg over pre
+	tlAggs []exec.TimelineAgg   // Start and End over pre; Arg stays over the state schema
+}
+
 // preProject computes the aggregate's input columns and rewrites keys,
-// window time and aggregate arguments to refer to them.
-func (b *builder) preProject(in Node, ab *aggBinder) (Node, []expr.Expr, []exec.AggFunc, *exec.WindowSpec, error) {
+// window time, aggregate arguments, timeline state arguments and
+// tl_duration_between predicates to refer to them.
+func (b *builder) preProject(in Node, ab *aggBinder) (*aggInput, error) {
 	var exprs []expr.Expr
 	var names []string
 	add := func(e expr.Expr, name string) expr.Expr {
@@ -234,21 +258,33 @@ func (b *builder) preProject(in Node, ab *aggBinder) (Node, []expr.Expr, []exec.
 		names = append(names, name)
 		return &expr.ColumnRef{Index: len(exprs) - 1, Name: name, Type: e.DataType()}
 	}
-	keys := make([]expr.Expr, len(ab.keys))
+	out := &aggInput{keys: make([]expr.Expr, len(ab.keys))}
 	for i, k := range ab.keys {
-		keys[i] = add(k, ab.keyNames[i])
+		out.keys[i] = add(k, ab.keyNames[i])
 	}
-	var window *exec.WindowSpec
 	if ab.window != nil {
 		w := ab.window.spec
 		w.Time = add(w.Time, "__time")
-		window = &w
+		out.window = &w
 	}
-	aggs := make([]exec.AggFunc, len(ab.aggs))
+	out.aggs = make([]exec.AggFunc, len(ab.aggs))
 	for i, a := range ab.aggs {
-		aggs[i] = a
+		out.aggs[i] = a
 		if a.Arg != nil {
-			aggs[i].Arg = add(fold(a.Arg), "__arg"+strconv.Itoa(i))
+			out.aggs[i].Arg = add(fold(a.Arg), "__arg"+strconv.Itoa(i))
+		}
+	}
+	out.states = make([]exec.TimelineState, len(ab.states))
+	for i, st := range ab.states {
+		out.states[i] = st
+		out.states[i].Arg = add(st.Arg, ab.stateArgNames[i])
+	}
+	out.tlAggs = make([]exec.TimelineAgg, len(ab.tlAggs))
+	for i, a := range ab.tlAggs {
+		out.tlAggs[i] = a
+		if a.Start != nil {
+			out.tlAggs[i].Start = add(a.Start, ab.tlArgNames[i][0])
+			out.tlAggs[i].End = add(a.End, ab.tlArgNames[i][1])
 		}
 	}
 	if len(exprs) == 0 {
@@ -259,7 +295,8 @@ func (b *builder) preProject(in Node, ab *aggBinder) (Node, []expr.Expr, []exec.
 	}
 	pre, err := NewProject(in, exprs, names, b.owner)
 	if err != nil {
-		return nil, nil, nil, nil, err
+		return nil, err
 	}
-	return pre, keys, aggs, window, nil
+	out.pre = pre
+	return out, nil
 }

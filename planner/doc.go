@@ -10,8 +10,8 @@
 //
 //  1. build (build*.go, bind.go, aggregate.go): name resolution and typing
 //     turn a view's query into a logical plan of immutable nodes (Scan,
-//     ViewScan, Filter, Project, Aggregate, Union; logical.go). Every
-//     error is a *parser.Error at the offending token.
+//     ViewScan, Filter, Project, Aggregate, TimelineAggregate, Union;
+//     logical.go). Every error is a *parser.Error at the offending token.
 //  2. optimize (rules.go, rule_*.go): small named rules, one per file, run
 //     in named phases: "inline" (plain views become their plan, shared by
 //     every reader) and "simplify" to a fixpoint (constant folding, merging
@@ -47,6 +47,18 @@
 //   - Event time of a windowed aggregate's rows is window_start (a time
 //     inside the window, so a cascaded window of a multiple size contains
 //     it); it is the view's event time column when the view keeps it.
+//   - Timeline functions (SPEC §5, timeline.go): a windowed GROUP BY with
+//     at least one timeline aggregate plans to Project <-
+//     TimelineAggregate <- Project(keys, time, state arguments, plain
+//     aggregate arguments, tl_duration_between predicates), with no
+//     WindowAssign (the operator windows the timelines itself). State
+//     functions (tl_latest, tl_ever, tl_within, tl_prior) are allowed only
+//     inside timeline aggregates, whose argument is bound over the state
+//     schema (state i = column i; equal states of one SELECT are one
+//     state); a bare column there is an error that suggests tl_latest.
+//     Ordinary aggregates of the same SELECT become the node's Plain
+//     aggregates. timeline_ttl is a materialized view option; a timeline
+//     query in a plain view gets the default 5m.
 //   - An aggregate without a window is updating: its rows are keyed by the
 //     group keys (which the select list must show) and carry
 //     expr.DeletedColumn. A WHERE over an updating view becomes a Project
@@ -56,6 +68,5 @@
 //     UNION is UNION ALL plus DISTINCT.
 //   - Refused with a positioned error: joins, ORDER BY/LIMIT (streaming
 //     views are unordered), OVER, subqueries in expressions,
-//     approx_count_distinct/approx_percentile and the tl_* timeline
-//     functions (timeline.go is their extension point).
+//     approx_count_distinct/approx_percentile.
 package planner

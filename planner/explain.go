@@ -141,6 +141,31 @@ func describeNode(n *exec.Node) (string, []string) {
 		default:
 			details = append(details, fmt.Sprintf("emits: each window once, when the watermark passes its end (window_start = input column %d)", s.WindowStart))
 		}
+	case *exec.TimelineSpec:
+		details = append(details, "window: "+fmtWindow(&s.Window))
+		keys := make([]string, len(s.Keys))
+		for i, k := range s.Keys {
+			keys[i] = fmtOutput(s.KeyNames[i], k)
+		}
+		details = append(details, "keys: ["+strings.Join(keys, ", ")+"]")
+		details = append(details, fmt.Sprintf("timeline: time %s, ttl %s", fmtExpr(s.Time), catalog.FormatDuration(s.TTL)))
+		for i, st := range s.States {
+			details = append(details, fmt.Sprintf("state #%d: %s %s", i, stateCall(st, fmtExpr), catalog.TypeString(st.Type)))
+		}
+		if len(s.Plain) > 0 {
+			aggs := make([]string, len(s.Plain))
+			for i, a := range s.Plain {
+				aggs[i] = fmtAgg(a)
+			}
+			details = append(details, "aggs: ["+strings.Join(aggs, ", ")+"]")
+		}
+		for _, a := range s.Aggs {
+			details = append(details, "timeline agg: "+describeTimelineAgg(a, fmtExpr))
+		}
+		if s.Having != nil {
+			details = append(details, "having: "+fmtExpr(s.Having))
+		}
+		details = append(details, "emits: each (key, window) its timeline overlaps once, when the watermark passes the window end")
 	case *exec.SinkSpec:
 		head += " [" + s.Connector + "]"
 		if opts := formatOptions(s.Options, "connector"); opts != "" {

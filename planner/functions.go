@@ -86,6 +86,8 @@ func (b *binder) funcCall(x *parser.FuncCall) (expr.Expr, error) {
 		return nil, parser.Errorf(x.Pos, "", "%s(...) OVER (...) is not supported yet (top-N per key comes later)", name)
 	}
 	switch {
+	case isTimelineName(name):
+		return b.timelineCall(x, name)
 	case isAggregateName(name):
 		if b.agg == nil {
 			return nil, parser.Errorf(x.Pos, "", "aggregate function %s is not allowed in %s", name, b.clause)

@@ -21,6 +21,9 @@ func FuzzPlan(f *testing.F) {
 	for _, c := range errorCases {
 		f.Add(errPrelude + c.sql)
 	}
+	for _, c := range timelineErrorCases {
+		f.Add(tlPrelude + c.sql)
+	}
 	f.Fuzz(func(t *testing.T, src string) {
 		type result struct {
 			p   *Pipeline

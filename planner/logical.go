@@ -363,6 +363,117 @@ func (a *Aggregate) Describe() string {
 	return sb.String()
 }
 
+// TimelineParts is what a TimelineAggregate computes (exec.TimelineSpec
+// without the time column, which is Window.Time).
+type TimelineParts struct {
+	Keys     []expr.Expr
+	KeyNames []string
+	Window   exec.WindowSpec
+	TTL      int64 // ms
+	States   []exec.TimelineState
+	Plain    []exec.AggFunc
+	Aggs     []exec.TimelineAgg
+	Having   expr.Expr // over the output columns; nil when none
+}
+
+// TimelineAggregate is GROUP BY Keys, window over per-key timelines (SPEC
+// §5). Its output columns are the keys, window_start, window_end, the
+// Plain aggregates, then the timeline aggregates; it is append-only with
+// window_start as event time, like a windowed Aggregate.
+type TimelineAggregate struct {
+	base
+	Input Node
+	Parts TimelineParts
+}
+
+// NewTimelineAggregate aggregates in's timelines.
+func NewTimelineAggregate(in Node, p TimelineParts, owner string) *TimelineAggregate {
+	a := &TimelineAggregate{Input: in, Parts: p}
+	a.owner = owner
+	for i, k := range p.Keys {
+		a.cols = append(a.cols, Column{Name: p.KeyNames[i], Type: k.DataType()})
+	}
+	a.eventTime = len(a.cols)
+	a.cols = append(a.cols, Column{Name: windowStartName, Type: expr.TypeTimestamp},
+		Column{Name: windowEndName, Type: expr.TypeTimestamp})
+	for _, ag := range p.Plain {
+		a.cols = append(a.cols, Column{Name: ag.Name, Type: ag.Type})
+	}
+	for _, ag := range p.Aggs {
+		a.cols = append(a.cols, Column{Name: ag.Name, Type: ag.Type})
+	}
+	return a
+}
+
+// Spec is the node's exec spec.
+func (a *TimelineAggregate) Spec() *exec.TimelineSpec {
+	p := a.Parts
+	return &exec.TimelineSpec{Keys: p.Keys, KeyNames: p.KeyNames, Time: p.Window.Time, Window: p.Window, TTL: p.TTL,
+		States: p.States, Plain: p.Plain, Aggs: p.Aggs, Having: p.Having}
+}
+
+func (a *TimelineAggregate) Children() []Node { return []Node{a.Input} }
+func (a *TimelineAggregate) WithChildren(ch ...Node) (Node, error) {
+	if err := wantChildren(a, ch, 1); err != nil {
+		return nil, err
+	}
+	if ch[0] == a.Input {
+		return a, nil
+	}
+	return NewTimelineAggregate(ch[0], a.Parts, a.owner), nil
+}
+func (a *TimelineAggregate) Describe() string {
+	var sb strings.Builder
+	p := a.Parts
+	w := p.Window
+	sb.WriteString("TimelineAggregate window=" + describeWindow(&w) + " ttl=" + catalog.FormatDuration(p.TTL))
+	sb.WriteString(" keys=[" + joinExprs(p.Keys) + "]")
+	states := make([]string, len(p.States))
+	for i, s := range p.States {
+		states[i] = describeState(s)
+	}
+	sb.WriteString(" states=[" + strings.Join(states, ", ") + "]")
+	if len(p.Plain) > 0 {
+		sb.WriteString(" aggs=[" + describeAggs(p.Plain) + "]")
+	}
+	tl := make([]string, len(p.Aggs))
+	for i, g := range p.Aggs {
+		tl[i] = describeTimelineAgg(g, func(e expr.Expr) string { return e.String() })
+	}
+	sb.WriteString(" timeline=[" + strings.Join(tl, ", ") + "]")
+	if p.Having != nil {
+		sb.WriteString(" having=" + p.Having.String())
+	}
+	return sb.String()
+}
+
+// describeState renders a state as its call: tl_within(pred, 5s).
+func describeState(s exec.TimelineState) string {
+	return stateCall(s, func(e expr.Expr) string { return e.String() })
+}
+
+func stateCall(s exec.TimelineState, f func(expr.Expr) string) string {
+	args := f(s.Arg)
+	switch s.Kind {
+	case exec.StateWithin:
+		args += ", " + catalog.FormatDuration(s.Dur)
+	case exec.StatePrior:
+		args += fmt.Sprintf(", %d", s.N)
+	}
+	return s.Kind.String() + "(" + args + ")"
+}
+
+// describeTimelineAgg renders a timeline aggregate as its call and type.
+func describeTimelineAgg(a exec.TimelineAgg, f func(expr.Expr) string) string {
+	var args string
+	if a.Kind == exec.TLDurationBetween {
+		args = f(a.Start) + ", " + f(a.End)
+	} else {
+		args = f(a.Arg)
+	}
+	return a.Kind.String() + "(" + args + ") " + catalog.TypeString(a.Type)
+}
+
 // Union is UNION ALL of inputs with identical column types.
 type Union struct {
 	base

@@ -38,6 +38,10 @@ func sqlText(e parser.Expr) string {
 		}
 		return x.Text
 	case *parser.IntervalLit:
+		// Text is as written, with or without the keyword.
+		if strings.HasPrefix(strings.ToUpper(x.Text), "INTERVAL") {
+			return x.Text
+		}
 		return "INTERVAL " + x.Text
 	case *parser.BinaryExpr:
 		op := x.Op

@@ -116,6 +116,14 @@ func (pb *physBuilder) lower(n Node) (int, error) {
 			}
 		}
 		return pb.add(nodeFor(x, kind, []int{in}, spec)), nil
+	case *TimelineAggregate:
+		// The operator assigns windows itself: a window's rows depend on
+		// the state carried in from before it, not only on its events.
+		in, err := pb.build(x.Input)
+		if err != nil {
+			return 0, err
+		}
+		return pb.add(nodeFor(x, exec.KindTimelineAggregate, []int{in}, x.Spec())), nil
 	case *Union:
 		ins := make([]int, len(x.Inputs))
 		for i, c := range x.Inputs {
