@@ -500,8 +500,12 @@ func (c *Catalog) CheckSinkColumns(s *Sink, schema *arrow.Schema) error {
 				if col == "" {
 					continue
 				}
-				if _, err := find(o.Name, col); err != nil {
+				dt, err := find(o.Name, col)
+				if err != nil {
 					return err
+				}
+				if s.Connector == "prometheus" && o.Name == "value" && !IsNumeric(dt) {
+					return parser.Errorf(s.OptionPos[o.Name], "", "prometheus value column '%s' is %s; it must be numeric", col, TypeString(dt))
 				}
 				cols = append(cols, col)
 			}

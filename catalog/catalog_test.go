@@ -131,7 +131,16 @@ func TestErrors(t *testing.T) {
 			"p.sql:1:20: unknown view 'hbb' in CREATE SINK k (did you mean 'hb'?)"},
 		{"sink unknown option", &parser.CreateSink{Pos: pos(1, 1), Name: "k", From: "hb", FromPos: pos(1, 20),
 			Options: []parser.Option{opt(40, "connector", "prometheus"), opt(60, "url", "http://x"), opt(70, "metric", "m"), opt(80, "value", "id"), opt(90, "job", "j")}},
-			"p.sql:1:90: unknown option 'job' for connector prometheus (known: connector, labels, metric, time, url, value)"},
+			"p.sql:1:90: unknown option 'job' for connector prometheus (known: batch_size, connector, labels, max_retries, max_series, metric, protocol, time, url, value)"},
+		{"prometheus without a value column", &parser.CreateSink{Pos: pos(1, 1), Name: "k", From: "hb", FromPos: pos(1, 20),
+			Options: []parser.Option{opt(40, "connector", "prometheus"), opt(60, "url", "http://x"), opt(70, "metric", "m"), opt(80, "value", " , ")}},
+			"p.sql:1:80: option value needs at least one column name"},
+		{"prometheus bad protocol", &parser.CreateSink{Pos: pos(1, 1), Name: "k", From: "hb", FromPos: pos(1, 20),
+			Options: []parser.Option{opt(40, "connector", "prometheus"), opt(60, "url", "http://x"), opt(70, "metric", "m"), opt(80, "value", "id"), opt(90, "protocol", "3")}},
+			"p.sql:1:90: invalid value '3' for option protocol (expected 1.0 or 2.0)"},
+		{"prometheus zero batch", &parser.CreateSink{Pos: pos(1, 1), Name: "k", From: "hb", FromPos: pos(1, 20),
+			Options: []parser.Option{opt(40, "connector", "prometheus"), opt(60, "url", "http://x"), opt(70, "metric", "m"), opt(80, "value", "id"), opt(90, "batch_size", "0")}},
+			"p.sql:1:90: invalid value '0' for option batch_size (expected an integer greater than 0)"},
 		{"duplicate name", kafkaSource("HB"),
 			"p.sql:1:1: source 'hb' is already defined: a source of that name was declared at p.sql:1:1 (names are case-insensitive)"},
 	}
@@ -178,6 +187,21 @@ func TestSinkColumns(t *testing.T) {
 	}
 	if s.Options["value"] != "id" || s.Options["labels"] != "name,id" {
 		t.Errorf("normalised options %v", s.Options)
+	}
+	for k, want := range map[string]string{"batch_size": "2000", "max_series": "10000", "max_retries": "10", "protocol": "1.0"} {
+		if s.Options[k] != want {
+			t.Errorf("default %s = %q, want %q", k, s.Options[k], want)
+		}
+	}
+	// Several value columns: each is checked, the list is normalised.
+	s.Options["value"] = " ID , id "
+	if err := cat.CheckSinkColumns(s, cat.Sources()[0].Schema); err != nil || s.Options["value"] != "id,id" {
+		t.Errorf("value list: %v, %q", err, s.Options["value"])
+	}
+	s.Options["value"] = "id, name"
+	err = cat.CheckSinkColumns(s, cat.Sources()[0].Schema)
+	if want := "p.sql:1:80: prometheus value column 'name' is VARCHAR; it must be numeric"; err == nil || err.Error() != want {
+		t.Errorf("got %v, want %s", err, want)
 	}
 	if got := len(cat.Objects()); got != 2 || cat.Lookup("M") != s || cat.Relation("m") != nil {
 		t.Errorf("lookup: %d objects", got)

@@ -123,9 +123,15 @@ var sinkConnectors = []*ConnectorSpec{
 		connectorOpt,
 		{Name: "url", Kind: OptString, Required: true},
 		{Name: "metric", Kind: OptString, Required: true},
-		{Name: "value", Kind: OptColumn, Required: true},
+		// One numeric column, or several: each becomes its own metric,
+		// named <metric>_<column>.
+		{Name: "value", Kind: OptColumns, Required: true},
 		{Name: "labels", Kind: OptColumns},
 		{Name: "time", Kind: OptColumn},
+		{Name: "batch_size", Kind: OptPosInt, Default: "2000"},                          // samples per remote-write request
+		{Name: "max_series", Kind: OptPosInt, Default: "10000"},                         // label-cardinality cap
+		{Name: "max_retries", Kind: OptPosInt, Default: "10"},                           // per request, with exponential backoff
+		{Name: "protocol", Kind: OptEnum, Default: "1.0", Enum: []string{"1.0", "2.0"}}, // remote-write version
 	}},
 	{Name: "stdout", Role: SinkRole, Options: []OptionSpec{
 		connectorOpt,
@@ -198,6 +204,10 @@ func (o *OptionSpec) checkValue(v string) error {
 	case OptColumn:
 		if strings.TrimSpace(v) == "" {
 			return fmt.Errorf("option %s needs a column name", o.Name)
+		}
+	case OptColumns:
+		if o.Required && strings.Trim(v, " \t\n,") == "" {
+			return fmt.Errorf("option %s needs at least one column name", o.Name)
 		}
 	}
 	return nil
