@@ -73,6 +73,9 @@ func Open(path string) (*Store, error) {
 	if err == nil {
 		_, err = s.wconn.ExecContext(ctx, deadLettersDDL)
 	}
+	if err == nil {
+		_, err = s.wconn.ExecContext(ctx, checkpointsDDL)
+	}
 	if err != nil {
 		s.wconn.Close()
 		db.Close()

@@ -437,3 +437,40 @@ func TestCommitCancelledKeepsBatches(t *testing.T) {
 	commit(t, op)
 	wantRows(t, s, "SELECT k FROM u", [][]any{{int64(1)}})
 }
+
+func TestCheckpointCommittedWithRows(t *testing.T) {
+	ctx := context.Background()
+	st, err := Open(filepath.Join(t.TempDir(), "cp.duckdb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if cp, err := st.LoadCheckpoint(ctx, "j"); err != nil || cp != nil {
+		t.Fatalf("fresh store: %v, %v", cp, err)
+	}
+	want := Checkpoint{Job: "j", Plan: "p1", Epoch: 3, State: []byte{0, 1, 2}}
+	if err := st.Commit(ctx, func(tx *sql.Tx) error { return SaveCheckpoint(ctx, tx, want) }); err != nil {
+		t.Fatal(err)
+	}
+	// A failing commit leaves the previous checkpoint in place.
+	boom := errors.New("boom")
+	err = st.Commit(ctx, func(tx *sql.Tx) error {
+		if err := SaveCheckpoint(ctx, tx, Checkpoint{Job: "j", Plan: "p1", Epoch: 4, State: []byte{9}}); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("commit: %v", err)
+	}
+	got, err := st.LoadCheckpoint(ctx, "j")
+	if err != nil || got == nil || got.Epoch != 3 || string(got.State) != string(want.State) || got.Plan != "p1" {
+		t.Fatalf("got %+v, %v; want epoch 3", got, err)
+	}
+	if err := st.DeleteCheckpoint(ctx, "j"); err != nil {
+		t.Fatal(err)
+	}
+	if cp, _ := st.LoadCheckpoint(ctx, "j"); cp != nil {
+		t.Fatal("checkpoint survived DeleteCheckpoint")
+	}
+}
