@@ -6,6 +6,7 @@
 //	kafka     Kafka sources and sinks (franz-go) and the embedded broker (kfake)
 //	jsonfmt   JSON <-> Arrow record batches, for Kafka, stdout and `spate produce`
 //	duckdb    materialized views and the dead-letter table
+//	prometheus  the remote-write sink (Prometheus, VictoriaMetrics, Mimir)
 //
 // Connectors import exec (and exec/expr for the type mapping), never the
 // planner, the parser or the catalog.
