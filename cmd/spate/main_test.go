@@ -39,6 +39,8 @@ func TestBadSQLExitsTwoWithPosition(t *testing.T) {
 		{"CREATE SOURCE s (a BIGINT) WITH (connector = 'kafka', topic = 't', colour = 'red');\n", "bad.sql:1:"},
 		{"CREATE MATERIALIZED VIEW v AS SELEC 1;\n", "bad.sql:1:"},
 		{"CREATE SOURCE s (a BIGINT) WITH (connector = 'kafka', topic = 't');\n\n  CREATE MATERIALIZED VIEW v AS SELECT a FROM nowhere;\n", "bad.sql:3:"},
+		{"CREATE SOURCE s (k VARCHAR, ts TIMESTAMP, p VARCHAR) WITH (connector = 'kafka', topic = 't', event_time = 'ts');\nCREATE MATERIALIZED VIEW v AS SELECT k, tl_duration_where(p = 'x') AS d FROM s GROUP BY k, tumble(ts, '1m');\n",
+			"bad.sql:2:59: tl_duration_where works on timeline states, and p is a column of the input row: use tl_latest(p) = 'x'"},
 	}
 	for _, c := range cases {
 		p := writeFile(t, "bad.sql", c.sql)
