@@ -4,14 +4,15 @@
 --   spate run examples/video_qoe.sql --exit-at-end --db qoe.duckdb
 --   spate query "SELECT * FROM cdn_qoe ORDER BY minute, cdn" --db qoe.duckdb
 --
--- The video_sessions generator plays 4000 sessions at once: each emits a
--- player heartbeat every 4000/8000 = 0.5 s of event time, and a field only
+-- The video_sessions generator plays 2000 sessions at once: each emits a
+-- player heartbeat every 2000/4000 = 0.5 s of event time, and a field only
 -- when it changes (player state, action, cdn, bitrate, error); a stopped
--- session is replaced by a new one. 4,000,000 events at 8000/s are 500 s
--- (8 minutes and 20 s) of viewing by about 14,700 sessions. Every session of
--- the first wave starts at 00:00, so the first minute holds most attempts.
+-- session is replaced by a new one. 2,000,000 events at 4000/s are 500 s
+-- (8 minutes and 20 s) of viewing by about 7400 sessions. Every session of
+-- the first wave starts at 00:00, so the first minute holds most attempts
+-- and the lowest bitrates (players ramp up).
 CREATE SOURCE heartbeats WITH (
-  connector = 'video_sessions', sessions = '4000', events = '4000000', rate = '8000', seed = '1'
+  connector = 'video_sessions', sessions = '2000', events = '2000000', rate = '4000', seed = '1'
 );
 
 -- One row per session and minute. A session's states carry across
