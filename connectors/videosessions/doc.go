@@ -69,7 +69,7 @@
 // whatever state it is in. Seeks are an action, not a player state: the
 // buffering after them is the player's 'buffer', as in SPEC §5's fixture.
 //
-// Measured over 4M events (2000 sessions at 8000/s, a 0.25 s tick; see
+// Measured over 3M events (1500 sessions at 6000/s, a 0.25 s tick; see
 // TestLifecycleAndProportions): start failures 2.2% and exits before
 // start 1.3% of attempts; video start time median 1.75 s; rebuffering
 // ratio 2.0% of play+buffer time (plus 0.5% buffering after seeks);

@@ -379,7 +379,7 @@ func median(v []int64) int64 {
 // TestLifecycleAndProportions checks every session's lifecycle (analyze)
 // and the proportions doc.go documents, with a 0.25 s tick.
 func TestLifecycleAndProportions(t *testing.T) {
-	cfg := Config{Sessions: 2000, Events: 4_000_000, Rate: 8000, Seed: 11}
+	cfg := Config{Sessions: 1500, Events: 3_000_000, Rate: 6000, Seed: 11}
 	if testing.Short() {
 		cfg.Events = 1_000_000
 	}
