@@ -138,3 +138,169 @@ func TestTimelineSpecFixture(t *testing.T) {
 			want: specFixtureWant, windowEnd: 2},
 	})
 }
+
+// tlSpecNode builds a timeline over hbSchema keyed by session_id with the
+// given window, TTL, states and aggregates; output columns are named after
+// the aggregates.
+func tlSpecNode(win WindowSpec, ttl int64, states []TimelineState, plain []AggFunc, aggs []TimelineAgg, having expr.Expr) *Node {
+	win.Time = hbCol(hbTs)
+	spec := &TimelineSpec{
+		Keys: []expr.Expr{hbCol(hbSession)}, KeyNames: []string{"session_id"}, Time: hbCol(hbTs),
+		Window: win, TTL: ttl, States: states, Plain: plain, Aggs: aggs, Having: having,
+	}
+	var out []arrow.Field
+	for _, f := range plain {
+		out = append(out, field(f.Name, f.Type))
+	}
+	for _, f := range aggs {
+		out = append(out, field(f.Name, f.Type))
+	}
+	return tlNode(spec, hbSchema, out...)
+}
+
+func latestPlayer() TimelineState { return TimelineState{Kind: StateLatest, Arg: hbCol(hbPlayer), Type: tStr} }
+func playerIs(i int, v string) expr.Expr {
+	return call("eq", tBool, tlRef(i, tStr), sLit(v))
+}
+
+var countStar = AggFunc{Kind: AggCountStar, Type: tBig, Name: "events"}
+
+func TestTimelineHandCases(t *testing.T) {
+	tumble10 := WindowSpec{Kind: TumbleWindow, Size: 10000}
+	hop := WindowSpec{Kind: HopWindow, Size: 10000, Slide: 5000}
+	priorStates := []TimelineState{latestPlayer(), {Kind: StatePrior, Arg: hbCol(hbPlayer), N: 1, Type: tStr}}
+	priorAggs := []TimelineAgg{
+		{Kind: TLDurationWhere, Arg: call("and", tBool, playerIs(1, "play"), playerIs(0, "buffer")), Type: tBig, Name: "play_then_buffer"},
+		{Kind: TLCountEntries, Arg: call("and", tBool, playerIs(1, "play"), playerIs(0, "buffer")), Type: tBig, Name: "entries"},
+		{Kind: TLValueAtEnd, Arg: tlRef(1, tStr), Type: tStr, Name: "prior_at_end"},
+		{Kind: TLDurationInState, Arg: tlRef(0, tStr), Type: tBig, Name: "in_state"},
+		{Kind: TLDurationInState, Arg: tlRef(1, tStr), Type: tBig, Name: "prior_in_state"},
+	}
+	// player: play@0, NULL@2s, buffer@3s, buffer@5s, play@7s, stopped@8s;
+	// timeline [0, 13s). tl_prior(player): NULL, play@3s, buffer@5s,
+	// buffer@7s, play@8s.
+	priorRows := []hstep{rows(
+		hb("s1", 0, "play", nil, nil), hb("s1", 2000, nil, "x", nil), hb("s1", 3000, "buffer", nil, nil),
+		hb("s1", 5000, "buffer", nil, nil), hb("s1", 7000, "play", nil, nil), hb("s1", 8000, "stopped", nil, nil),
+	), wmAt(MaxWatermark)}
+
+	sessStates := []TimelineState{latestPlayer()}
+	sessAggs := []TimelineAgg{
+		{Kind: TLDurationWhere, Arg: playerIs(0, "buffer"), Type: tBig, Name: "buf"},
+		{Kind: TLDurationWhere, Arg: playerIs(0, "play"), Type: tBig, Name: "play"},
+		{Kind: TLCountEntries, Arg: playerIs(0, "buffer"), Type: tBig, Name: "rebuf"},
+		{Kind: TLValueAtEnd, Arg: tlRef(0, tStr), Type: tStr, Name: "player_at_end"},
+		{Kind: TLDurationInState, Arg: tlRef(0, tStr), Type: tBig, Name: "in_state"},
+	}
+
+	ttlStates := []TimelineState{latestPlayer(), {Kind: StateLatest, Arg: hbCol(hbCdn), Type: tStr}}
+	ttlAggs := []TimelineAgg{
+		{Kind: TLDurationWhere, Arg: playerIs(0, "play"), Type: tBig, Name: "play"},
+		{Kind: TLCountEntries, Arg: playerIs(0, "play"), Type: tBig, Name: "plays"},
+		{Kind: TLValueAtEnd, Arg: tlRef(1, tStr), Type: tStr, Name: "cdn"},
+		{Kind: TLDurationInState, Arg: tlRef(0, tStr), Type: tBig, Name: "in_state"},
+		{Kind: TLDurationInState, Arg: playerIs(1, "C1"), Type: tBig, Name: "c1_in_state"},
+	}
+	// play@1s cdn C1, buffer@3s: timeline [1s, 7s). play@7s, exactly the
+	// TTL after 3s: a new timeline [7s, 11s) with cdn reset to NULL.
+	// buffer@25s: a third timeline [25s, 29s).
+	ttlRows := []hstep{rows(
+		hb("s1", 1000, "play", nil, "C1"), hb("s1", 3000, "buffer", nil, nil),
+		hb("s1", 7000, "play", nil, nil), hb("s1", 25000, "buffer", nil, nil),
+	), wmAt(MaxWatermark)}
+
+	seek := TimelineState{Kind: StateWithin, Arg: call("eq", tBool, hbCol(hbAction), sLit("seek")), Dur: 1000, Type: tBool}
+	sameStates := []TimelineState{latestPlayer(), seek}
+	sameAggs := []TimelineAgg{
+		{Kind: TLDurationWhere, Arg: playerIs(0, "buffer"), Type: tBig, Name: "buf"},
+		{Kind: TLDurationWhere, Arg: call("and", tBool, playerIs(0, "buffer"), call("not", tBool, tlRef(1, tBool))), Type: tBig, Name: "buf_no_seek"},
+		{Kind: TLCountEntries, Arg: playerIs(0, "buffer"), Type: tBig, Name: "rebuf"},
+		{Kind: TLDurationBetween, Start: call("eq", tBool, hbCol(hbPlayer), sLit("buffer")), End: call("eq", tBool, hbCol(hbPlayer), sLit("play")), Type: tBig, Name: "buf_to_play"},
+		{Kind: TLDurationBetween, Start: call("eq", tBool, hbCol(hbAction), sLit("seek")), End: call("eq", tBool, hbCol(hbPlayer), sLit("play")), Type: tBig, Name: "seek_to_play"},
+		{Kind: TLDurationBetween, Start: call("eq", tBool, hbCol(hbPlayer), sLit("play")), End: call("eq", tBool, hbCol(hbPlayer), sLit("play")), Type: tBig, Name: "play_to_play"},
+	}
+	// Same-instant events apply in arrival order and leave no span:
+	// buffer+play@1s is play, play+buffer@5s stays buffer (no entry).
+	sameRows := []hstep{rows(
+		hb("s1", 1000, "buffer", nil, nil), hb("s1", 1000, "play", nil, nil),
+		hb("s1", 2000, "buffer", nil, nil), hb("s1", 2000, nil, "seek", nil),
+		hb("s1", 5000, "play", nil, nil), hb("s1", 5000, "buffer", nil, nil),
+		hb("s1", 6000, "play", nil, nil),
+	), wmAt(MaxWatermark)}
+
+	lateAggs := []TimelineAgg{{Kind: TLDurationWhere, Arg: playerIs(0, "play"), Type: tBig, Name: "play"}}
+
+	runHarness(t, []harnessCase{
+		{name: "prior-tumble", node: tlSpecNode(tumble10, 5000, priorStates, nil, priorAggs, nil),
+			inputs: []*arrow.Schema{hbSchema}, steps: priorRows, windowEnd: 2,
+			want: [][]any{
+				r("s1", 0, 10000, 2000, 1, "play", 2000, 2000),
+				r("s1", 10000, 20000, 0, 0, "play", 5000, 5000),
+			}},
+		{name: "prior-hop", node: tlSpecNode(hop, 5000, priorStates, nil, priorAggs, nil),
+			inputs: []*arrow.Schema{hbSchema}, steps: priorRows, windowEnd: 2,
+			want: [][]any{
+				r("s1", -5000, 5000, 2000, 1, "play", 2000, 2000),
+				r("s1", 0, 10000, 2000, 1, "play", 2000, 2000),
+				r("s1", 5000, 15000, 0, 0, "play", 5000, 5000),
+				r("s1", 10000, 20000, 0, 0, "play", 5000, 5000),
+			}},
+		{name: "session", node: tlSpecNode(WindowSpec{Kind: SessionWindow, Gap: 3000}, 5000, sessStates, []AggFunc{countStar}, sessAggs, nil),
+			inputs: []*arrow.Schema{hbSchema}, windowEnd: 2,
+			// Sessions [0, 5s), [6s, 9s) in the timeline [0, 11s); the
+			// third event starts a new timeline and session [20s, 23s).
+			steps: []hstep{rows(
+				hb("s1", 0, "play", nil, nil), hb("s1", 2000, "buffer", nil, nil),
+				hb("s1", 6000, "play", nil, nil), hb("s1", 20000, "buffer", nil, nil),
+			), wmAt(MaxWatermark)},
+			want: [][]any{
+				r("s1", 0, 5000, 2, 3000, 2000, 1, "buffer", 3000),
+				r("s1", 6000, 9000, 1, 0, 3000, 0, "play", 3000),
+				r("s1", 20000, 23000, 1, 3000, 0, 1, "buffer", 3000),
+			}},
+		{name: "ttl", node: tlSpecNode(tumble10, 4000, ttlStates, []AggFunc{countStar}, ttlAggs, nil),
+			inputs: []*arrow.Schema{hbSchema}, steps: ttlRows, windowEnd: 2,
+			want: [][]any{
+				r("s1", 0, 10000, 3, 5000, 2, nil, 3000, 3000),
+				r("s1", 10000, 20000, 0, 1000, 0, nil, 4000, 4000),
+				r("s1", 20000, 30000, 1, 0, 0, nil, 4000, 4000),
+			}},
+		{name: "ttl-having", node: tlSpecNode(tumble10, 4000, ttlStates, []AggFunc{countStar}, ttlAggs,
+			call("gt", tBool, col(3, "events", tBig), lit(int64(0), tBig))),
+			inputs: []*arrow.Schema{hbSchema}, steps: ttlRows, windowEnd: 2,
+			want: [][]any{
+				r("s1", 0, 10000, 3, 5000, 2, nil, 3000, 3000),
+				r("s1", 20000, 30000, 1, 0, 0, nil, 4000, 4000),
+			}},
+		{name: "same-instant", node: tlSpecNode(tumble10, 8000, sameStates, []AggFunc{countStar}, sameAggs, nil),
+			inputs: []*arrow.Schema{hbSchema}, steps: sameRows, windowEnd: 2,
+			want: [][]any{
+				r("s1", 0, 10000, 7, 4000, 3000, 1, 0, 3000, 4000),
+				r("s1", 10000, 20000, 0, 0, 0, 0, nil, nil, nil),
+			}},
+		{name: "late", node: tlSpecNode(tumble10, 30000, sessStates, nil, lateAggs, nil),
+			inputs: []*arrow.Schema{hbSchema}, windowEnd: 2,
+			steps: []hstep{
+				rows(hb("s1", 0, "play", nil, nil), hb("s1", 12000, "buffer", nil, nil)), wmAt(20000),
+				// s1 was swept to 20 s: 15 s is late; s2 has no state and
+				// 5 s is behind the watermark: late too. 20 s is not.
+				rows(hb("s1", 15000, "stopped", nil, nil), hb("s2", 5000, "play", nil, nil), hb("s1", 20000, "play", nil, nil)),
+				wmAt(MaxWatermark),
+			},
+			late: 2, deadLetters: 2, dlReason: "late event",
+			want: [][]any{
+				r("s1", 0, 10000, 10000), r("s1", 10000, 20000, 2000), r("s1", 20000, 30000, 10000),
+				r("s1", 30000, 40000, 10000), r("s1", 40000, 50000, 10000),
+			}},
+		{name: "null-key-and-time", node: tlSpecNode(tumble10, 5000, sessStates, []AggFunc{countStar}, lateAggs, nil),
+			inputs: []*arrow.Schema{hbSchema}, windowEnd: 2,
+			steps: []hstep{rows(
+				hb("s1", 1000, "play", nil, nil), r(nil, int64(2000), "play", nil, nil, nil),
+				r("s1", nil, "buffer", nil, nil, nil), hb("s1", 3000, nil, nil, "C9"),
+			), wmAt(MaxWatermark)},
+			deadLetters: 1, dlReason: "NULL event time",
+			// s1 plays [1s, 8s); the NULL key plays [2s, 7s).
+			want: [][]any{r("s1", 0, 10000, 2, 7000), r(nil, 0, 10000, 1, 5000)},
+		},
+	})
+}
