@@ -5,6 +5,9 @@
 -- tl_duration_in_state. Two sessions interleaved on one partition: each
 -- key keeps its own event history for tl_prior. Session d has only two
 -- events, so tl_prior(bitrate, 2) stays NULL for it. timeline_ttl 20s.
+-- The last line, c at 5 s, comes when the watermark is at 25 s: both
+-- windows holding 5 s were emitted already, so it is late (dropped and
+-- dead-lettered) and changes nothing.
 -- Times are seconds from 2024-01-01T00:00:00Z.
 -- topic: heartbeats partitions=1
 CREATE SOURCE heartbeats (

@@ -18,12 +18,16 @@
 --            [43,53) = 10000; play entries 1 (buffer -> play at 43); cdn B,
 --            carried from the first session window (set at 12).
 --
--- Session e: 5 init cdn=A, 9 seek, 10 play, 15 buffer, 17 play, 19 seek.
--- Session window [5, 29).
---   player: NULL [5,10), play [10,15), buffer [15,17), play [17,...)
+-- Session e: 5 init cdn=A, 9 seek, 10 play, 15 buffer and then 15 play
+-- (same instant, in arrival order), 17 play, 19 seek. Session window
+-- [5, 29).
+--   player: NULL [5,10), play [10,...): at 15 the state is the one after
+--     both events, play; buffer holds on the empty span [15,15), which is
+--     no time and no transition (exec/plan.go: "events at the same time
+--     leave no zero-length span"); 17 repeats play.
 --   within(seek): [9,11) and [19,21)
---   events 6; startup 10 - 5 = 5000; clean play = [11,15) + [17,19) +
---   [21,29) = 4000 + 2000 + 8000 = 14000; play entries 2 (10, 17); cdn A.
+--   events 7; startup 10 - 5 = 5000; clean play = [11,19) + [21,29) =
+--   8000 + 8000 = 16000; play entries 1 (at 10); cdn A.
 --
 -- Session f: 100 init cdn=C, 115 play (15 s apart: two session windows).
 --   [100,110): events 1; startup NULL (the play falls in the next
@@ -34,7 +38,7 @@
 SELECT * FROM (VALUES
   ('d', TIMESTAMP '2024-01-01 00:00:00', TIMESTAMP '2024-01-01 00:00:22', 5, 6000, 14000, 1, 'B'),
   ('d', TIMESTAMP '2024-01-01 00:00:40', TIMESTAMP '2024-01-01 00:00:53', 2, NULL, 10000, 1, 'B'),
-  ('e', TIMESTAMP '2024-01-01 00:00:05', TIMESTAMP '2024-01-01 00:00:29', 6, 5000, 14000, 2, 'A'),
+  ('e', TIMESTAMP '2024-01-01 00:00:05', TIMESTAMP '2024-01-01 00:00:29', 7, 5000, 16000, 1, 'A'),
   ('f', TIMESTAMP '2024-01-01 00:01:40', TIMESTAMP '2024-01-01 00:01:50', 1, NULL, 0, 0, 'C'),
   ('f', TIMESTAMP '2024-01-01 00:01:55', TIMESTAMP '2024-01-01 00:02:05', 1, 15000, 10000, 1, 'C')
 ) AS t(session_id, s_start, s_end, events, startup_ms, clean_play_ms, play_starts, cdn);

@@ -5,7 +5,10 @@
 -- first 'init' to the next 'play'), reported in the window of the end
 -- event (f's init and play fall in different session windows),
 -- tl_within with an INTERVAL, tl_count_entries. Three sessions
--- interleaved on one partition.
+-- interleaved on one partition. e's buffer and play at 15 s come at the
+-- same instant: the state at an instant is the one after every event at
+-- or before it (exec/plan.go: no zero-length span), so buffer never holds
+-- and play is not entered twice.
 -- Times are seconds from 2024-01-01T00:00:00Z.
 -- topic: heartbeats partitions=1
 CREATE SOURCE heartbeats (
