@@ -7,10 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -23,15 +25,21 @@ func main() {
 
 // run executes one command line and returns the exit code: 0 ok, 1 runtime
 // error, 2 usage or SQL error. No panic escapes it.
-func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return runContext(ctx, args, stdin, stdout, stderr)
+}
+
+// runContext is run until ctx ends (Ctrl-C in the binary; tests cancel
+// it to stop a server).
+func runContext(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 	defer func() {
 		if r := recover(); r != nil {
 			fmt.Fprintf(stderr, "spate: internal error: %v (please report it)\n", r)
 			code = 1
 		}
 	}()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	root := newRoot(stdin, stdout, stderr)
 	root.SetArgs(args)
 	root.SetIn(stdin)
@@ -64,7 +72,8 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
-	root.AddCommand(runCmd(stderr), queryCmd(stdout), explainCmd(stdout), produceCmd(stdin, stdout))
+	root.AddCommand(runCmd(stderr), queryCmd(stdout), explainCmd(stdout), produceCmd(stdin, stdout),
+		serverCmd(stderr), submitCmd(stdout, stderr), jobsCmd(stdout), cancelCmd(stdout))
 	for _, c := range root.Commands() {
 		c.Args = wrapArgs(c.Args)
 	}
@@ -91,6 +100,9 @@ func runCmd(stderr io.Writer) *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Status = stderr
+			if err := checkListen(cmd, o.Listen, &o.Token); err != nil {
+				return err
+			}
 			return engine.Run(cmd.Context(), args[0], o)
 		},
 	}
@@ -99,8 +111,102 @@ func runCmd(stderr io.Writer) *cobra.Command {
 	f.StringVar(&o.DB, "db", "spate.duckdb", "DuckDB database file holding the materialized views")
 	f.StringVar(&o.StateDir, "state-dir", ".spate", "directory for state (embedded broker data, checkpoints)")
 	f.BoolVar(&o.ExitAtEnd, "exit-at-end", false, "read every source to its current end, flush all windows and exit")
-	f.StringVar(&o.Listen, "listen", "127.0.0.1:7070", "address of the HTTP endpoint (POST /query, GET /metrics); empty disables it")
+	f.StringVar(&o.Listen, "listen", "127.0.0.1:7070", "address of the HTTP endpoint (POST /query, GET /metrics, GET /jobs); empty disables it")
+	f.StringVar(&o.Token, "token", "", "bearer token the endpoint requires (default $SPATE_TOKEN); required off loopback")
+	f.DurationVar(&o.QueryTimeout, "query-timeout", 30*time.Second, "time limit of one query on the endpoint")
 	f.DurationVar(&o.CommitInterval, "commit-interval", 0, "how often materialized views are committed (default 1s)")
+	return c
+}
+
+// checkListen applies SPEC §7's rule (a non-loopback endpoint needs a
+// token) before anything starts; a violation is a usage error.
+func checkListen(cmd *cobra.Command, listen string, token *string) error {
+	if *token == "" {
+		*token = os.Getenv("SPATE_TOKEN")
+	}
+	if err := engine.CheckListen(listen, *token); err != nil {
+		return &usageError{fmt.Errorf("%s: %w", cmd.Name(), err)}
+	}
+	return nil
+}
+
+func serverCmd(stderr io.Writer) *cobra.Command {
+	var o engine.ServerOptions
+	c := &cobra.Command{
+		Use:   "server",
+		Short: "Run many pipelines (jobs) in one process, kept under --data-dir, managed over HTTP",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkListen(cmd, o.Listen, &o.Token); err != nil {
+				return err
+			}
+			if o.Listen == "" {
+				return &usageError{fmt.Errorf("server: --listen cannot be empty: jobs are submitted over HTTP")}
+			}
+			o.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+			return engine.Serve(cmd.Context(), o)
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&o.Listen, "listen", "127.0.0.1:7070", "address of the HTTP API")
+	f.StringVar(&o.DataDir, "data-dir", "spate-data", "directory for jobs, the database (spate.duckdb) and the embedded broker's data")
+	f.StringVar(&o.Token, "token", "", "bearer token every request must carry (default $SPATE_TOKEN); required off loopback")
+	f.StringVar(&o.Brokers, "brokers", "", "Kafka bootstrap brokers host:port,...; empty starts the embedded broker")
+	f.DurationVar(&o.QueryTimeout, "query-timeout", 30*time.Second, "time limit of one query on POST /query")
+	f.DurationVar(&o.CommitInterval, "commit-interval", 0, "how often materialized views are committed (default 1s)")
+	return c
+}
+
+func clientFlags(c *cobra.Command, o *engine.ClientOptions) {
+	c.Flags().StringVar(&o.Server, "server", "http://127.0.0.1:7070", "the spate server's HTTP API")
+	c.Flags().StringVar(&o.Token, "token", "", "bearer token (default $SPATE_TOKEN)")
+}
+
+func submitCmd(stdout, stderr io.Writer) *cobra.Command {
+	var o engine.ClientOptions
+	c := &cobra.Command{
+		Use:   "submit PIPELINE.sql",
+		Short: "Submit a pipeline to a spate server as a new job",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			_, err := engine.Submit(cmd.Context(), args[0], o, stdout, stderr)
+			return err
+		},
+	}
+	clientFlags(c, &o)
+	return c
+}
+
+func jobsCmd(stdout io.Writer) *cobra.Command {
+	var o engine.ClientOptions
+	c := &cobra.Command{
+		Use:   "jobs",
+		Short: "List a spate server's jobs with their state and throughput",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if o.Format != "table" && o.Format != "json" {
+				return &usageError{fmt.Errorf("jobs: --format must be table or json, not %q", o.Format)}
+			}
+			_, err := engine.ListJobs(cmd.Context(), o, stdout)
+			return err
+		},
+	}
+	clientFlags(c, &o)
+	c.Flags().StringVar(&o.Format, "format", "table", "table or json")
+	return c
+}
+
+func cancelCmd(stdout io.Writer) *cobra.Command {
+	var o engine.ClientOptions
+	c := &cobra.Command{
+		Use:   "cancel JOB",
+		Short: "Stop a job on a spate server (its views stay queryable)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return engine.Cancel(cmd.Context(), args[0], o, stdout)
+		},
+	}
+	clientFlags(c, &o)
 	return c
 }
 
@@ -124,6 +230,7 @@ func queryCmd(stdout io.Writer) *cobra.Command {
 	f.StringVar(&o.DB, "db", "spate.duckdb", "DuckDB database file (used when no spate holds it)")
 	f.StringVar(&o.Server, "server", "http://127.0.0.1:7070", "a running spate's HTTP endpoint")
 	f.StringVar(&o.Format, "format", "table", "output format: table, csv or json")
+	f.StringVar(&o.Token, "token", "", "bearer token for --server (default $SPATE_TOKEN)")
 	return c
 }
 

@@ -6,10 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
-	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -17,9 +14,9 @@ import (
 
 	"github.com/spate-sql/spate/catalog"
 	"github.com/spate-sql/spate/connectors/console"
-	"github.com/spate-sql/spate/connectors/duckdb"
 	"github.com/spate-sql/spate/connectors/kafka"
 	"github.com/spate-sql/spate/connectors/nexmark"
+	promsink "github.com/spate-sql/spate/connectors/prometheus"
 	"github.com/spate-sql/spate/connectors/videosessions"
 	"github.com/spate-sql/spate/exec"
 	"github.com/spate-sql/spate/parser"
@@ -32,7 +29,9 @@ type RunOptions struct {
 	DB             string
 	StateDir       string
 	ExitAtEnd      bool
-	Listen         string // empty: no HTTP endpoint
+	Listen         string        // empty: no HTTP endpoint
+	Token          string        // bearer token the endpoint requires ("" = none; required off loopback)
+	QueryTimeout   time.Duration // time limit of one POST /query (default 30 s)
 	CommitInterval time.Duration
 	Status         io.Writer // progress output (stderr); nil for none
 	Logger         *slog.Logger
@@ -45,7 +44,8 @@ type RunOptions struct {
 // IsSQLError reports whether err is a positioned SQL error (exit code 2).
 func IsSQLError(err error) bool {
 	var pe *parser.Error
-	return errors.As(err, &pe)
+	var re *remoteSQLError
+	return errors.As(err, &pe) || errors.As(err, &re)
 }
 
 // Compile parses and plans a pipeline file.
@@ -91,7 +91,7 @@ func Explain(file, format string) (string, error) {
 }
 
 // Run runs a pipeline file until ctx is cancelled or, with ExitAtEnd, until
-// every source is exhausted.
+// every source is exhausted. It is a Host with one job.
 func Run(ctx context.Context, file string, o RunOptions) error {
 	log := o.Logger
 	if log == nil {
@@ -101,106 +101,101 @@ func Run(ctx context.Context, file string, o RunOptions) error {
 		}
 		log = slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	}
-	p, err := Compile(file)
+	src, err := os.ReadFile(file)
+	if err != nil {
+		return fmt.Errorf("cannot read pipeline: %w", err)
+	}
+	p, err := CompileSource(file, src)
 	if err != nil {
 		return err
 	}
 	for _, w := range p.Warnings {
 		log.Warn(w)
 	}
+	if err := CheckListen(o.Listen, o.Token); err != nil {
+		return err
+	}
 	if err := os.MkdirAll(o.StateDir, 0o755); err != nil {
 		return fmt.Errorf("cannot create state directory %s: %w", o.StateDir, err)
 	}
-
-	brokers := o.Brokers
-	if brokers == "" {
-		b, err := kafka.StartEmbedded(filepath.Join(o.StateDir, "kafka"), 9092)
-		if err != nil {
-			return fmt.Errorf("cannot start the embedded Kafka broker: %w", err)
-		}
-		defer b.Close()
-		brokers = b.Addr()
-		log.Info("embedded Kafka broker listening", "addr", brokers)
-	}
-	seeds := splitBrokers(brokers)
-
-	store, err := duckdb.Open(o.DB)
+	h, err := OpenHost(HostOptions{Brokers: o.Brokers, DB: o.DB, StateDir: o.StateDir,
+		CommitInterval: o.CommitInterval, Logger: log})
 	if err != nil {
-		return fmt.Errorf("cannot open database %s: %w", o.DB, err)
-	}
-	defer store.Close()
-	// No checkpoint to resume from yet: every run recomputes its views from
-	// the start of its sources, so it starts from empty tables.
-	var tables []string
-	for _, v := range p.Views {
-		tables = append(tables, v.Name)
-	}
-	if err := store.DropTables(ctx, tables); err != nil {
 		return err
 	}
+	defer h.Close()
+	job, err := h.StartJob(JobSpec{ID: jobIDFor(file), File: file, Source: src, Pipeline: p, ExitAtEnd: o.ExitAtEnd})
+	if err != nil {
+		return err
+	}
+	httpAddr := ""
+	if o.Listen != "" {
+		srv, err := serveHTTP(o.Listen, newAPI(h, nil, o.Token, o.QueryTimeout))
+		if err != nil {
+			job.stop(StateStopped)
+			<-job.Done()
+			return err
+		}
+		defer srv.Close()
+		httpAddr = srv.Addr
+		log.Info("serving POST /query, GET /metrics and GET /jobs", "addr", "http://"+srv.Addr)
+	}
+	if o.Ready != nil {
+		o.Ready(h.Brokers(), httpAddr)
+	}
+	stopStatus := func() {}
+	if o.Status != nil {
+		statusCtx, cancelStatus := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() { defer close(done); reportStatus(statusCtx, job.exec, o.Status, log) }()
+		stopStatus = func() { cancelStatus(); <-done }
+	}
+	select {
+	case <-job.Done():
+	case <-ctx.Done():
+		job.stop(StateStopped)
+		<-job.Done()
+	}
+	stopStatus() // clear the live line before anything else is printed
+	if err := job.Err(); err != nil {
+		return err
+	}
+	log.Info("pipeline stopped", "db", o.DB)
+	return nil
+}
 
-	conns := exec.Connectors{
+// connectors binds the connector names of SPEC §3 to their
+// implementations for one job of h.
+func (h *Host) connectors(j *Job, exitAtEnd bool, log *slog.Logger) exec.Connectors {
+	return exec.Connectors{
 		Sources: map[string]exec.SourceFactory{
 			"kafka": func(s *exec.SourceSpec) (exec.SourceReader, error) {
-				// On the embedded broker a live run creates its topics, so
+				// On the embedded broker a live job creates its topics, so
 				// `spate produce` can feed them; elsewhere a missing topic
 				// is an error, as it is when reading to the end.
-				create := o.Brokers == "" && s.Options["brokers"] == "" && !o.ExitAtEnd
-				return kafka.NewSource(s, kafka.SourceOptions{Brokers: seedsFor(s.Options, seeds), ExitAtEnd: o.ExitAtEnd,
+				create := h.broker != nil && s.Options["brokers"] == "" && !exitAtEnd
+				return kafka.NewSource(s, kafka.SourceOptions{Brokers: seedsFor(s.Options, h.seeds), ExitAtEnd: exitAtEnd,
 					CreateMissingTopic: create})
 			},
 			"nexmark":        func(s *exec.SourceSpec) (exec.SourceReader, error) { return nexmark.NewSource(s) },
 			"video_sessions": func(s *exec.SourceSpec) (exec.SourceReader, error) { return videosessions.NewSource(s) },
 		},
 		Sinks: map[string]exec.SinkFactory{
-			"duckdb": store.MaterializeSink,
-			"kafka": func(s *exec.SinkSpec) (exec.Operator, error) {
-				return kafka.NewSink(s, seedsFor(s.Options, seeds))
-			},
+			"duckdb": j.timed(h.store.MaterializeSink),
+			"kafka": j.timed(func(s *exec.SinkSpec) (exec.Operator, error) {
+				return kafka.NewSink(s, seedsFor(s.Options, h.seeds))
+			}),
+			"prometheus": j.timed(func(s *exec.SinkSpec) (exec.Operator, error) {
+				k, err := promsink.NewSink(s, promsink.Options{Logger: log})
+				if err == nil {
+					j.sinks = append(j.sinks, namedPromSink{s.Name, k})
+				}
+				return k, err
+			}),
 			"stdout":    func(s *exec.SinkSpec) (exec.Operator, error) { return console.NewStdout(s, os.Stdout) },
 			"blackhole": func(s *exec.SinkSpec) (exec.Operator, error) { return console.NewBlackhole(s) },
 		},
 	}
-	job, err := exec.NewJob(p.Graph, conns, exec.JobOptions{
-		DeadLetters:    store.DeadLetters(),
-		OnCommit:       func(ctx context.Context) error { return store.Commit(ctx, nil) },
-		CommitInterval: o.CommitInterval,
-		NewOperator:    exec.NewOperator,
-		Logger:         log,
-	})
-	if err != nil {
-		return err
-	}
-
-	runCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	httpAddr := ""
-	if o.Listen != "" {
-		srv, err := serve(runCtx, o.Listen, store, job)
-		if err != nil {
-			return err
-		}
-		defer srv.Close()
-		httpAddr = srv.Addr
-		log.Info("serving POST /query and GET /metrics", "addr", "http://"+srv.Addr)
-	}
-	if o.Ready != nil {
-		o.Ready(brokers, httpAddr)
-	}
-	stopStatus := func() {}
-	if o.Status != nil {
-		statusCtx, cancelStatus := context.WithCancel(runCtx)
-		done := make(chan struct{})
-		go func() { defer close(done); reportStatus(statusCtx, job, o.Status, log) }()
-		stopStatus = func() { cancelStatus(); <-done }
-	}
-	err = job.Run(runCtx)
-	stopStatus() // clear the live line before anything else is printed
-	if err != nil {
-		return err
-	}
-	log.Info("pipeline stopped", "db", o.DB)
-	return nil
 }
 
 func splitBrokers(s string) []string {
@@ -219,16 +214,4 @@ func seedsFor(opts map[string]string, def []string) []string {
 		return splitBrokers(b)
 	}
 	return def
-}
-
-// serve starts the HTTP endpoint of a running job.
-func serve(ctx context.Context, addr string, store *duckdb.Store, job *exec.Job) (*http.Server, error) {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, fmt.Errorf("cannot listen on %s: %w (pick another address with --listen, or --listen '' to disable the endpoint)", addr, err)
-	}
-	srv := &http.Server{Addr: ln.Addr().String(), Handler: handler(store, job), ReadHeaderTimeout: 10 * time.Second,
-		BaseContext: func(net.Listener) context.Context { return ctx }}
-	go srv.Serve(ln)
-	return srv, nil
 }

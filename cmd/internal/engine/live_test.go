@@ -81,7 +81,7 @@ CREATE MATERIALIZED VIEW per_user AS SELECT user_id, count(*) AS clicks FROM cli
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if !strings.Contains(string(body), `spate_rows_in_total{node="0",kind="source",name="clicks"} 3`) {
+	if !strings.Contains(string(body), `spate_records_in_total{kind="source",name="clicks",node="0",spate_job="live"} 3`) {
 		t.Fatalf("/metrics does not count the 3 events:\n%s", body)
 	}
 	resp, err = http.Post(server+"/query", "text/plain", strings.NewReader("DELETE FROM per_user"))

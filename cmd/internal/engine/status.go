@@ -81,8 +81,10 @@ func summarize(stats []exec.NodeStats) summary {
 				s.lag = max(s.lag, 0) + n.Lag
 			}
 		case exec.KindSink:
-			s.out += n.RowsIn
-			s.views = append(s.views, fmt.Sprintf("%s:%d", n.Name, n.RowsIn))
+			// RowsOut: what the sink wrote (MV rows committed, records
+			// produced, samples delivered).
+			s.out += n.RowsOut
+			s.views = append(s.views, fmt.Sprintf("%s:%d", n.Name, n.RowsOut))
 		}
 		s.late += n.LateEvents
 		if n.Kind != exec.KindSource {
