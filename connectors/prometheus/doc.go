@@ -11,7 +11,9 @@
 // value column the metric is named by the `metric` option; with several,
 // each is `<metric>_<column>`. The sample time is the `time` column
 // (TIMESTAMP, e.g. the window start) or, without it, the wall clock when
-// the row reaches the sink. A NULL value or time skips that sample
+// the row reaches the sink (within a request the last change of a
+// millisecond wins; a later request moves a series' sample to the next
+// millisecond rather than repeat one). A NULL value or time skips that sample
 // (counted). On an updating view (upsert input) a deleted key sends a
 // Prometheus staleness marker, so the series ends at once instead of
 // after the 5-minute lookback.

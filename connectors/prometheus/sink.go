@@ -81,6 +81,7 @@ type Sink struct {
 	series     map[string]int32
 	seriesLbls [][]labelPair // per series: labels sorted by name, __name__ included
 	lastTs     []int64       // per series: latest sample time queued
+	sentTs     []int64       // per series: latest sample time handed to the sender
 	key        []byte
 	warnedCap  bool
 
@@ -396,9 +397,16 @@ func (s *Sink) Push(_ int, b arrow.RecordBatch) error {
 				}
 			}
 			t := ts
-			if del {
+			switch {
+			case del:
 				// A staleness marker must come after the series' last sample.
 				t = max(now, s.lastTs[id]+1)
+			case times == nil:
+				// Wall-clock time: within one request the last change of a
+				// millisecond wins (flush), but a later request must not
+				// repeat a millisecond with another value, which receivers
+				// refuse as a duplicate sample.
+				t = max(now, s.sentTs[id]+1)
 			}
 			s.lastTs[id] = max(s.lastTs[id], t)
 			s.pend = append(s.pend, pendingSample{id, t, v})
@@ -449,6 +457,7 @@ func (s *Sink) newSeries(key []byte, base, vi int) (int32, bool) {
 	id := int32(len(s.seriesLbls))
 	s.seriesLbls = append(s.seriesLbls, lbls)
 	s.lastTs = append(s.lastTs, math.MinInt64)
+	s.sentTs = append(s.sentTs, math.MinInt64)
 	s.series[string(key)] = id
 	s.nseries.Add(1)
 	return id, true
@@ -469,6 +478,7 @@ func (s *Sink) flush() error {
 	all := make([]sampleTV, 0, len(s.pend))
 	start := 0
 	for i, p := range s.pend {
+		s.sentTs[p.series] = max(s.sentTs[p.series], p.ts)
 		if i > 0 && p.series == s.pend[i-1].series && p.ts == s.pend[i-1].ts {
 			all[len(all)-1].v = p.v // one sample per timestamp: the last wins
 			continue

@@ -560,3 +560,28 @@ func TestCloseWhileSending(t *testing.T) {
 		t.Fatal("Close hung on a request in flight")
 	}
 }
+
+// Without a time column, the changes of one millisecond collapse to the
+// last within a request, and a later request never repeats a millisecond
+// of a series (receivers refuse a second value for a timestamp).
+func TestWallClockTimestamps(t *testing.T) {
+	alloc := memory.NewCheckedAllocator(memory.DefaultAllocator)
+	defer alloc.AssertSize(t, 0)
+	rcv := newReceiver(t)
+	now := min0
+	s, _ := newTestSink(t, map[string]string{"url": rcv.url(), "metric": "m", "value": "events", "labels": "cdn", "batch_size": "2"},
+		true, Options{Now: func() time.Time { return time.UnixMilli(now) }})
+	sc := s.schema
+	// One push: a, a, b at the same millisecond. The batch is full after
+	// a's two changes, which share a request (the last wins).
+	push(t, s, alloc, sc, row{cdn: sp("a"), events: 1}, row{cdn: sp("a"), events: 2}, row{cdn: sp("b"), events: 7})
+	// Same millisecond, next request: a moves to the next millisecond.
+	push(t, s, alloc, sc, row{cdn: sp("a"), events: 3})
+	if err := s.Commit(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	compareSeries(t, rcv.all(), map[string][]sampleTV{
+		"__name__=m,cdn=a": {{min0, 2}, {min0 + 1, 3}},
+		"__name__=m,cdn=b": {{min0, 7}},
+	})
+}
