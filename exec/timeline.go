@@ -103,20 +103,14 @@ type TimelineAggregate struct {
 	dict       tlDict
 	evItems    bool // the second pass needs the events (session windows, plain aggregates, duration_between)
 
-	// keys
+	// keys: one row of kStride words per key id (layout in tlLayout)
 	kt       *keyTable
 	nk       int
 	liveKeys int
-	kFront   []int64  // sweep frontier: events before it are late
-	kSeg     []int64  // start of the open segment
-	kTlLast  []int64  // last event of the current timeline, noTime when none
-	kSess    []int64  // session windows: end of the current session, noTime when none
-	kDue     []int64  // smallest queued due time not yet passed
-	kAcc     []uint32 // first open accumulator + 1 (ordered by end)
-	kPend    []uint32 // newest pending event + 1
-	kGen     []uint32 // bumped when the key is freed: its queue entries go stale
-	kLive    []bool
-	kNewTL   []bool // the open segment starts a timeline
+	kRows    []uint64
+	kStride  int
+	kwSess   int // session windows: word of the current session's end
+	dueMark  []uint64 // keys already due at the current watermark
 
 	// pending events
 	pTime  []int64
@@ -126,18 +120,17 @@ type TimelineAggregate struct {
 	pFree  []uint32
 	npend  int // live pending events
 
-	// accumulators (one per open key x window)
-	aKey   []uint32
-	aStart []int64
-	aEnd   []int64
-	aNext  []uint32
-	aFree  []uint32
-	nacc   int
-	plain  *aggSet
-	chunks []tlChunk
-	cFree  []uint32
+	// accumulators (one per open key x window): rows of aStride words
+	aRows   []uint64
+	aStride int
+	awEnd   int // session windows: word of the window's end, else -1
+	aFree   []uint32
+	nacc    int
+	plain   *aggSet
+	chunks  []tlChunk
+	cFree   []uint32
 
-	queue endQueue
+	queue tlQueue
 
 	// Push scratch
 	vecs    []keyVec
@@ -171,6 +164,9 @@ type TimelineAggregate struct {
 }
 
 const noTime = math.MinInt64
+
+// noTimeW is noTime in a row word.
+const noTimeW = uint64(1) << 63
 
 // tlGroupSegs bounds the segments evaluated in one batch.
 const tlGroupSegs = 8192
@@ -206,8 +202,80 @@ type tlChunk struct {
 	refs int
 }
 
-// tlState is one timeline state: its per-key value, its input per pending
-// event and its value per segment being evaluated.
+// Key rows. A key's state is one row of words: a fixed header, then
+// flag bits, then each state's and aggregate's slots at offsets fixed
+// when the operator is built (tlLayout). Values are in word form
+// (timeline_values.go). A sweep of a key thus touches one or two cache
+// lines instead of one per state, which is what decides throughput once
+// the keys outgrow the caches.
+const (
+	kwSeg    = iota // start of the open segment: events before it are late
+	kwTlLast        // last event of the current timeline, noTime when none
+	kwDue           // the queued structural due time (window or timeline end) not yet passed
+	kwLinks         // first open accumulator + 1 (low half) | newest pending event + 1 (high half)
+	kwGen           // generation (low half; bumped when the key is freed) | flag bits (high half)
+	kwFixed
+)
+
+// Key flag bits (positions in the row); the states' and aggregates' bits
+// follow in the same half-word while they fit.
+const (
+	kbLive  = kwGen*64 + 32
+	kbNewTL = kwGen*64 + 33 // the open segment starts a timeline
+	kbFree  = kwGen*64 + 34
+)
+
+// Accumulator rows: a header, flag bits, then one or two words per
+// timeline aggregate.
+const (
+	awKeyNext = iota // key (low half) | next accumulator of the key + 1 (high half)
+	awStart
+	awFixed // then, for session windows, the window's end (tumble and hop: start + size)
+)
+
+func getBit(row []uint64, pos int) bool { return row[pos>>6]>>(uint(pos)&63)&1 != 0 }
+
+func setBit(row []uint64, pos int, v bool) {
+	m := uint64(1) << (uint(pos) & 63)
+	if v {
+		row[pos>>6] |= m
+	} else {
+		row[pos>>6] &^= m
+	}
+}
+
+func lo32(w uint64) uint32 { return uint32(w) }
+func hi32(w uint64) uint32 { return uint32(w >> 32) }
+func setLo32(w *uint64, v uint32) { *w = *w&^0xffffffff | uint64(v) }
+func setHi32(w *uint64, v uint32) { *w = *w&0xffffffff | uint64(v)<<32 }
+
+// tlLayout hands out word and bit positions of a row: bits first from
+// [bit, bitEnd), then from flag words.
+type tlLayout struct {
+	words        int
+	bit0, bitEnd int
+	flagWord     int // first flag word
+	bits         int // bits handed out from flag words
+}
+
+func (l *tlLayout) word(n int) int {
+	w := l.words
+	l.words += n
+	return w
+}
+
+func (l *tlLayout) bit() int {
+	if l.bit0 < l.bitEnd {
+		l.bit0++
+		return l.bit0 - 1
+	}
+	b := l.flagWord*64 + l.bits
+	l.bits++
+	return b
+}
+
+// tlState is one timeline state: its slots in the key row, its input per
+// pending event and its value per segment being evaluated.
 type tlState struct {
 	kind StateKind
 	vk   tlKind
@@ -217,15 +285,15 @@ type tlState struct {
 	argE expr.Expr
 	in   *exprInput
 
-	cur    tlWords  // per key: latest value; ever: ok = has held
-	match  []int64  // per key, within: last event where the predicate held
-	ring   []uint64 // per key, prior: the last n+1 values
-	ringHi []uint64
-	pos    []uint32 // per key, prior: next ring slot
-	cnt    []uint32 // per key, prior: values in the ring
-	pv     tlWords  // per pending event: value, or ok = predicate true
-	sv     tlWords  // per segment
-	bv     tlWords  // per input row (Push scratch)
+	wVal   int // latest: value (wVal+1: high word of a decimal)
+	bOK    int // latest: a value was seen; ever: the predicate held
+	wMatch int // within: last event where the predicate held, noTime when none
+	wRing  int // prior: n+1 values (decimals: n+1 high words follow)
+	wPos   int // prior: next ring slot (low half) | values in the ring (high half)
+
+	pv tlWords // per pending event: value, or ok = predicate true
+	sv tlWords // per segment
+	bv tlWords // per input row (Push scratch)
 }
 
 func (s *tlState) pred() bool { return s.kind == StateEver || s.kind == StateWithin }
@@ -242,21 +310,118 @@ type tlAgg struct {
 	endX    *exprInput
 	boolArg bool
 
-	prev     []bool  // per key, count_entries: true just before the open segment
-	run      tlWords // per key, duration_in_state: current value
-	runBegin []int64
-	dbStart  []int64 // per key, duration_between: first start event, noTime when none
-	dbDone   []bool
-	pStart   []bool // per pending event
-	pEnd     []bool
-	bStart   []bool // Push scratch
-	bEnd     []bool
-	acc      []int64 // per accumulator
-	set      []bool
-	av       tlWords
-	st       []bool  // per segment: argument is true
-	sv       tlWords // per segment: argument value
-	itDb     []int64 // per item: duration_between ending there, -1 none
+	// key row
+	bPrev     int // count_entries: true just before the open segment
+	wRunBegin int // duration_in_state: when the current value began
+	wRun      int // duration_in_state: current value (wRun+1: decimal high word)
+	bRunOK    int
+	wDbStart  int // duration_between: first start event, noTime when none
+	bDbDone   int
+	// accumulator row
+	waAcc int // duration, count or value (waAcc+1: decimal high word)
+	baSet int // duration_in_state, duration_between, value_at_end: has a result
+	baOK  int // value_at_end: the value is not NULL
+
+	pStart, pEnd []bool  // per pending event
+	bStart, bEnd []bool  // Push scratch
+	st           []bool  // per segment: argument is true
+	sv           tlWords // per segment: argument value
+	itDb         []int64 // per item: duration_between ending there, -1 none
+}
+
+// layout places every state's and aggregate's slots in the key and
+// accumulator rows.
+func (a *TimelineAggregate) layout() {
+	nbits := 0
+	for _, s := range a.states {
+		if s.kind == StateLatest || s.kind == StateEver {
+			nbits++
+		}
+	}
+	abits := 0
+	for _, g := range a.aggs {
+		switch g.kind {
+		case TLCountEntries, TLDurationInState, TLDurationBetween:
+			nbits++
+		}
+		switch g.kind {
+		case TLValueAtEnd:
+			abits += 2
+		case TLDurationInState, TLDurationBetween:
+			abits++
+		}
+	}
+	k := tlLayout{words: kwFixed, bit0: kbFree, bitEnd: kwGen*64 + 64}
+	if a.win.Kind == SessionWindow {
+		a.kwSess = k.word(1)
+	}
+	if spare := k.bitEnd - k.bit0; nbits > spare {
+		k.flagWord = k.word((nbits - spare + 63) / 64)
+	}
+	wide := func(vk tlKind) int {
+		if vk == tlWide {
+			return 2
+		}
+		return 1
+	}
+	for _, s := range a.states {
+		switch s.kind {
+		case StateLatest:
+			s.wVal, s.bOK = k.word(wide(s.vk)), k.bit()
+		case StateEver:
+			s.bOK = k.bit()
+		case StateWithin:
+			s.wMatch = k.word(1)
+		case StatePrior:
+			s.wRing = k.word((s.n + 1) * wide(s.vk))
+			s.wPos = k.word(1)
+		}
+	}
+	acc := tlLayout{words: awFixed}
+	a.awEnd = -1
+	if a.win.Kind == SessionWindow {
+		a.awEnd = acc.word(1)
+	}
+	acc.flagWord = acc.word((abits + 63) / 64)
+	for _, g := range a.aggs {
+		switch g.kind {
+		case TLCountEntries:
+			g.bPrev = k.bit()
+		case TLDurationInState:
+			g.wRunBegin, g.wRun, g.bRunOK = k.word(1), k.word(wide(g.vk)), k.bit()
+		case TLDurationBetween:
+			g.wDbStart, g.bDbDone = k.word(1), k.bit()
+		}
+		switch g.kind {
+		case TLValueAtEnd:
+			g.waAcc, g.baSet, g.baOK = acc.word(wide(g.vk)), acc.bit(), acc.bit()
+		case TLDurationInState, TLDurationBetween:
+			g.waAcc, g.baSet = acc.word(1), acc.bit()
+		default:
+			g.waAcc = acc.word(1)
+		}
+	}
+	a.kStride, a.aStride = k.words, acc.words
+}
+
+// krow is key k's row; valid until the key rows grow (in Push).
+func (a *TimelineAggregate) krow(k uint32) []uint64 {
+	i := int(k) * a.kStride
+	return a.kRows[i : i+a.kStride : i+a.kStride]
+}
+
+// accEnd is the end of the window of accumulator row r.
+func (a *TimelineAggregate) accEnd(r []uint64) int64 {
+	if a.awEnd >= 0 {
+		return int64(r[a.awEnd])
+	}
+	return int64(r[awStart]) + a.win.Size
+}
+
+// arow is accumulator x's row; valid until the next newAcc.
+func (a *TimelineAggregate) arow(x uint32) []uint64 {
+	i := int(x) * a.aStride
+	return a.aRows[i : i+a.aStride : i+a.aStride]
 }
 
 func newTimelineAggregate(spec *TimelineSpec, out, in *arrow.Schema) (*TimelineAggregate, error) {
@@ -357,6 +522,7 @@ func newTimelineAggregate(spec *TimelineSpec, out, in *arrow.Schema) (*TimelineA
 	if len(spec.Plain) > 0 || a.win.Kind == SessionWindow {
 		a.evItems = true
 	}
+	a.layout()
 	return a, nil
 }
 
@@ -522,12 +688,12 @@ func (a *TimelineAggregate) Open(ctx *OpContext, out Emitter) error {
 		states[i], _ = newAggState(&a.spec.Plain[i], a.plainTypes[i]) // checked in the constructor
 	}
 	a.plain = newAggSet(states)
-	a.queue = newEndQueue(a.queueWidth())
+	a.queue = newTLQueue(a.queueWidth())
 	return nil
 }
 
-// queueWidth is the calendar queue's bucket: a sixteenth of the shortest
-// period at which keys come due.
+// queueWidth is the due queue's bucket: the shortest period at which keys
+// come due over the ring's length.
 func (a *TimelineAggregate) queueWidth() int64 {
 	p := a.ttl
 	switch a.win.Kind {
@@ -536,7 +702,7 @@ func (a *TimelineAggregate) queueWidth() int64 {
 	default:
 		p = min(p, a.win.Slide)
 	}
-	return max(1, p/16)
+	return max(1, p/tlRing)
 }
 
 func (a *TimelineAggregate) Push(port int, b arrow.RecordBatch) error {
@@ -581,8 +747,8 @@ func (a *TimelineAggregate) Push(port int, b arrow.RecordBatch) error {
 		}
 		k, t := a.kids[i], ts[i]
 		front := a.wm
-		if a.kLive[k] {
-			front = a.kFront[k]
+		if row := a.krow(k); getBit(row, kbLive) {
+			front = int64(row[kwSeg])
 		}
 		if t < front {
 			a.ctx.Metrics.LateEvents.Add(1)
@@ -608,17 +774,21 @@ func (a *TimelineAggregate) Push(port int, b arrow.RecordBatch) error {
 	}
 	for _, i := range a.sel {
 		k, t := a.kids[i], ts[i]
-		if !a.kLive[k] {
-			a.activate(k)
+		row := a.krow(k)
+		if !getBit(row, kbLive) {
+			a.activate(k, row)
 		}
 		e := a.allocPending()
 		a.pTime[e] = t
-		a.pNext[e] = a.kPend[k]
-		a.kPend[k] = e + 1
+		a.pNext[e] = hi32(row[kwLinks])
+		setHi32(&row[kwLinks], e+1)
 		for _, s := range a.states {
-			s.pv.w[e], s.pv.ok[e] = s.bv.w[i], s.bv.ok[i]
-			if s.vk == tlWide {
-				s.pv.hi[e] = s.bv.hi[i]
+			s.pv.ok[e] = s.bv.ok[i]
+			if !s.pred() {
+				s.pv.w[e] = s.bv.w[i]
+				if s.vk == tlWide {
+					s.pv.hi[e] = s.bv.hi[i]
+				}
 			}
 		}
 		for _, g := range a.aggs {
@@ -634,9 +804,10 @@ func (a *TimelineAggregate) Push(port int, b arrow.RecordBatch) error {
 		if t < math.MaxInt64 {
 			due = t + 1
 		}
-		if due < a.kDue[k] || a.kDue[k] <= a.wm {
-			a.queue.push(sessionEnd{end: due, sid: k, gen: a.kGen[k]})
-			a.kDue[k] = due
+		// An event's entry is not tracked: it is due within the watermark
+		// delay, and a key due twice at one watermark is swept once.
+		if kd := int64(row[kwDue]); kd <= a.wm || kd > due {
+			a.queue.push(tlDue{end: due, key: k, gen: lo32(row[kwGen])})
 		}
 	}
 	a.ctx.Metrics.StateRows.Set(int64(a.liveKeys))
@@ -722,66 +893,33 @@ func (a *TimelineAggregate) releaseKeyArrs() {
 }
 
 // growKeys makes key ids [0, n) addressable; new keys are not live.
+// Rows grow by append so a large table gets Go's gentle growth factor.
 func (a *TimelineAggregate) growKeys(n int) {
 	if n <= a.nk {
 		return
 	}
+	a.kRows = append(a.kRows, make([]uint64, (n-a.nk)*a.kStride)...)
 	a.nk = n
-	a.kFront = resizeZero(a.kFront, n)
-	a.kSeg = resizeZero(a.kSeg, n)
-	a.kTlLast = resizeZero(a.kTlLast, n)
-	if a.win.Kind == SessionWindow {
-		a.kSess = resizeZero(a.kSess, n)
-	}
-	a.kDue = resizeZero(a.kDue, n)
-	a.kAcc = resizeZero(a.kAcc, n)
-	a.kPend = resizeZero(a.kPend, n)
-	a.kGen = resizeZero(a.kGen, n)
-	a.kLive = resizeZero(a.kLive, n)
-	a.kNewTL = resizeZero(a.kNewTL, n)
-	for _, s := range a.states {
-		switch s.kind {
-		case StateLatest, StateEver:
-			s.cur.resize(n, s.vk)
-		case StateWithin:
-			s.match = resizeZero(s.match, n)
-		case StatePrior:
-			s.ring = resizeZero(s.ring, n*(s.n+1))
-			if s.vk == tlWide {
-				s.ringHi = resizeZero(s.ringHi, n*(s.n+1))
-			}
-			s.pos, s.cnt = resizeZero(s.pos, n), resizeZero(s.cnt, n)
-		}
-	}
-	for _, g := range a.aggs {
-		switch g.kind {
-		case TLCountEntries:
-			g.prev = resizeZero(g.prev, n)
-		case TLDurationInState:
-			g.run.resize(n, g.vk)
-			g.runBegin = resizeZero(g.runBegin, n)
-		case TLDurationBetween:
-			g.dbStart, g.dbDone = resizeZero(g.dbStart, n), resizeZero(g.dbDone, n)
-		}
-	}
+	a.dueMark = resizeZero(a.dueMark, (n+63)/64)
 }
 
 // activate gives key k fresh state at the current watermark.
-func (a *TimelineAggregate) activate(k uint32) {
-	a.kLive[k] = true
+func (a *TimelineAggregate) activate(k uint32, row []uint64) {
+	gen := lo32(row[kwGen])
+	clear(row)
+	row[kwGen] = uint64(gen)
+	setBit(row, kbLive, true)
 	a.liveKeys++
-	a.kFront[k], a.kSeg[k], a.kTlLast[k] = a.wm, a.wm, noTime
-	if a.kSess != nil {
-		a.kSess[k] = noTime
+	row[kwSeg], row[kwTlLast] = uint64(a.wm), noTimeW
+	if a.kwSess != 0 {
+		row[a.kwSess] = noTimeW
 	}
-	a.kDue[k] = math.MaxInt64
-	a.kAcc[k], a.kPend[k] = 0, 0
-	a.kNewTL[k] = false
+	row[kwDue] = math.MaxInt64
 }
 
-func (a *TimelineAggregate) freeKey(k uint32) {
-	a.kLive[k] = false
-	a.kGen[k]++
+func (a *TimelineAggregate) freeKey(row []uint64) {
+	setBit(row, kbLive, false)
+	setLo32(&row[kwGen], lo32(row[kwGen])+1)
 	a.liveKeys--
 }
 
@@ -801,7 +939,11 @@ func (a *TimelineAggregate) allocPending() uint32 {
 		a.pRow = append(a.pRow, 0)
 	}
 	for _, s := range a.states {
-		s.pv.resize(m, s.vk)
+		if s.pred() {
+			s.pv.ok = resizeSlice(s.pv.ok, m)
+		} else {
+			s.pv.resize(m, s.vk)
+		}
 	}
 	for _, g := range a.aggs {
 		if g.kind == TLDurationBetween {
@@ -833,14 +975,19 @@ func (a *TimelineAggregate) Watermark(wm int64) error {
 	}
 	a.wm = wm
 	a.due = a.due[:0]
-	a.queue.due(wm, func(e sessionEnd) (int64, bool) {
-		k := e.sid
-		if int(k) < a.nk && a.kLive[k] && a.kGen[k] == e.gen && a.kFront[k] < wm {
-			a.kFront[k] = wm
+	a.queue.due(wm, func(e tlDue) {
+		k := e.key
+		if int(k) >= a.nk || a.dueMark[k/64]&(1<<(k%64)) != 0 {
+			return
+		}
+		if row := a.krow(k); getBit(row, kbLive) && lo32(row[kwGen]) == e.gen {
+			a.dueMark[k/64] |= 1 << (k % 64)
 			a.due = append(a.due, k)
 		}
-		return 0, false
 	})
+	for _, k := range a.due {
+		a.dueMark[k/64] = 0
+	}
 	if len(a.due) == 0 {
 		return nil
 	}
@@ -864,38 +1011,30 @@ func (a *TimelineAggregate) newAcc(k uint32, start, end int64) uint32 {
 	if n := len(a.aFree); n > 0 {
 		x = a.aFree[n-1]
 		a.aFree = a.aFree[:n-1]
+		clear(a.arow(x))
 	} else {
 		x = uint32(a.nacc)
 		a.nacc++
-		m := a.nacc
-		a.aKey = append(a.aKey, 0)
-		a.aStart = append(a.aStart, 0)
-		a.aEnd = append(a.aEnd, 0)
-		a.aNext = append(a.aNext, 0)
+		a.aRows = append(a.aRows, make([]uint64, a.aStride)...)
 		if len(a.plain.aggs) > 0 {
-			a.plain.resize(m)
-		}
-		for _, g := range a.aggs {
-			g.acc = resizeSlice(g.acc, m)
-			g.set = resizeSlice(g.set, m)
-			if g.kind == TLValueAtEnd {
-				g.av.resize(m, g.vk)
-			}
+			a.plain.resize(a.nacc)
 		}
 	}
-	a.aKey[x], a.aStart[x], a.aEnd[x], a.aNext[x] = k, start, end, 0
-	for _, g := range a.aggs {
-		g.acc[x], g.set[x] = 0, false
+	r := a.arow(x)
+	r[awKeyNext], r[awStart] = uint64(k), uint64(start)
+	if a.awEnd >= 0 {
+		r[a.awEnd] = uint64(end)
 	}
 	// Windows open in order of start, which is also their order of end.
-	if h := a.kAcc[k]; h == 0 {
-		a.kAcc[k] = x + 1
+	krow := a.krow(k)
+	if h := lo32(krow[kwLinks]); h == 0 {
+		setLo32(&krow[kwLinks], x+1)
 	} else {
 		t := h - 1
-		for a.aNext[t] != 0 {
-			t = a.aNext[t] - 1
+		for nx := hi32(a.aRows[int(t)*a.aStride+awKeyNext]); nx != 0; nx = hi32(a.aRows[int(t)*a.aStride+awKeyNext]) {
+			t = nx - 1
 		}
-		a.aNext[t] = x + 1
+		setHi32(&a.aRows[int(t)*a.aStride+awKeyNext], x+1)
 	}
 	return x
 }
@@ -914,13 +1053,14 @@ func (a *TimelineAggregate) emitRows() error {
 		return nil
 	}
 	slices.SortFunc(a.emitted, func(x, y uint32) int {
-		if c := cmpInt64(a.aEnd[x], a.aEnd[y]); c != 0 {
+		rx, ry := a.arow(x), a.arow(y)
+		if c := cmpInt64(a.accEnd(rx), a.accEnd(ry)); c != 0 {
 			return c
 		}
-		if c := cmpInt64(a.aStart[x], a.aStart[y]); c != 0 {
+		if c := cmpInt64(int64(rx[awStart]), int64(ry[awStart])); c != 0 {
 			return c
 		}
-		return cmpInt64(int64(a.aKey[x]), int64(a.aKey[y]))
+		return cmpInt64(int64(lo32(rx[awKeyNext])), int64(lo32(ry[awKeyNext])))
 	})
 	alloc := a.ctx.Alloc
 	ids := a.emitted
@@ -931,7 +1071,8 @@ func (a *TimelineAggregate) emitRows() error {
 	a.outStart = resizeSlice(a.outStart, n)
 	a.outEnd = resizeSlice(a.outEnd, n)
 	for j, x := range ids {
-		a.outKids[j], a.outStart[j], a.outEnd[j] = a.aKey[x], a.aStart[x], a.aEnd[x]
+		r := a.arow(x)
+		a.outKids[j], a.outStart[j], a.outEnd[j] = lo32(r[awKeyNext]), int64(r[awStart]), a.accEnd(r)
 	}
 	for c := range a.keyX {
 		col, err := a.kt.buildKeyColumn(alloc, c, a.keyTypes[c], a.outKids)
@@ -958,17 +1099,19 @@ func (a *TimelineAggregate) emitRows() error {
 		case TLValueAtEnd:
 			a.outVals.resize(n, g.vk)
 			for j, x := range ids {
-				a.outVals.w[j], a.outVals.ok[j] = g.av.w[x], g.set[x] && g.av.ok[x]
+				r := a.arow(x)
+				a.outVals.w[j], a.outVals.ok[j] = r[g.waAcc], getBit(r, g.baSet) && getBit(r, g.baOK)
 				if g.vk == tlWide {
-					a.outVals.hi[j] = g.av.hi[x]
+					a.outVals.hi[j] = r[g.waAcc+1]
 				}
 			}
 			col, err = buildWordsColumn(alloc, g.outType, n, a.outVals.w, a.outVals.hi, a.outVals.ok, &a.dict)
 		default:
 			nullable := g.kind == TLDurationInState || g.kind == TLDurationBetween
 			for j, x := range ids {
-				a.outI64[j] = g.acc[x]
-				a.outOK[j] = !nullable || g.set[x]
+				r := a.arow(x)
+				a.outI64[j] = int64(r[g.waAcc])
+				a.outOK[j] = !nullable || getBit(r, g.baSet)
 			}
 			col, err = buildI64(alloc, a.outI64[:n], a.outOK[:n])
 		}
@@ -1039,7 +1182,7 @@ func (a *TimelineAggregate) Close() error {
 	a.chunks, a.cFree = nil, nil
 	a.kt, a.plain = nil, nil
 	a.liveKeys, a.npend = 0, 0
-	a.queue = newEndQueue(a.queueWidth())
+	a.queue = newTLQueue(a.queueWidth())
 	if a.ctx != nil {
 		a.ctx.Metrics.StateRows.Set(0)
 	}

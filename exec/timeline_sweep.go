@@ -71,12 +71,13 @@ func (a *TimelineAggregate) finishGroup() error {
 // watermark.
 func (a *TimelineAggregate) sweepEvents(k uint32) {
 	wm := a.wm
+	row := a.krow(k)
 	// Split the pending list (newest first) into the events to apply and
 	// those to keep, keeping the latter's order.
 	evs := a.evs[:0]
 	var keepHead, keepTail uint32
 	pendMin := int64(math.MaxInt64)
-	for e := a.kPend[k]; e != 0; {
+	for e := hi32(row[kwLinks]); e != 0; {
 		s := e - 1
 		next := a.pNext[s]
 		if t := a.pTime[s]; t < wm {
@@ -93,7 +94,7 @@ func (a *TimelineAggregate) sweepEvents(k uint32) {
 		}
 		e = next
 	}
-	a.kPend[k] = keepHead
+	setHi32(&row[kwLinks], keepHead)
 	slices.Reverse(evs)
 	sortByTime(evs, a.pTime)
 	a.evs = evs
@@ -101,27 +102,27 @@ func (a *TimelineAggregate) sweepEvents(k uint32) {
 	a.swept = append(a.swept, evs...)
 
 	i0 := int32(len(a.itKind))
-	alive := a.kTlLast[k] != noTime
-	tau := a.kSeg[k]
-	newTL := a.kNewTL[k]
+	alive := row[kwTlLast] != noTimeW
+	tau := int64(row[kwSeg])
+	newTL := getBit(row, kbNewTL)
 	ei := 0
 	for {
 		if ei < len(evs) && a.pTime[evs[ei]] == tau {
 			if !alive {
-				a.startTimeline(k)
+				a.startTimeline(row)
 				alive, newTL = true, true
 			}
 			j := ei
 			for j < len(evs) && a.pTime[evs[j]] == tau {
-				a.apply(k, evs[j], tau)
+				a.apply(row, evs[j], tau)
 				j++
 			}
-			a.kTlLast[k] = tau
-			if a.kSess != nil {
-				a.kSess[k] = satAdd(tau, a.win.Gap)
+			row[kwTlLast] = uint64(tau)
+			if a.kwSess != 0 {
+				row[a.kwSess] = uint64(satAdd(tau, a.win.Gap))
 			}
 			if a.evItems {
-				a.addEventItem(k, tau, base+int32(ei), base+int32(j))
+				a.addEventItem(row, tau, base+int32(ei), base+int32(j))
 			}
 			ei = j
 		}
@@ -136,11 +137,11 @@ func (a *TimelineAggregate) sweepEvents(k uint32) {
 		if ei < len(evs) {
 			nb = a.pTime[evs[ei]]
 		}
-		tlEnd := satAdd(a.kTlLast[k], a.ttl)
+		tlEnd := satAdd(int64(row[kwTlLast]), a.ttl)
 		nb = min(nb, tlEnd)
 		for _, s := range a.states {
 			if s.kind == StateWithin {
-				if m := s.match[k]; m != noTime {
+				if m := int64(row[s.wMatch]); m != noTime {
 					if x := satAdd(m, s.dur); x > tau && x < nb {
 						nb = x
 					}
@@ -148,23 +149,29 @@ func (a *TimelineAggregate) sweepEvents(k uint32) {
 			}
 		}
 		if nb > wm {
-			if e, ok := a.lastWindowEnd(k, tau, wm); ok {
-				a.closeSeg(k, tau, e, newTL, false)
+			if e, ok := a.lastWindowEnd(row, tau, wm); ok {
+				a.closeSeg(row, tau, e, newTL, false)
 				newTL = false
 				tau = e
 			}
 			break
 		}
 		endTL := nb == tlEnd
-		a.closeSeg(k, tau, nb, newTL, endTL)
+		a.closeSeg(row, tau, nb, newTL, endTL)
 		newTL = false
 		tau = nb
 		if endTL {
 			alive = false
-			a.kTlLast[k] = noTime
+			row[kwTlLast] = noTimeW
 		}
 	}
-	a.kSeg[k], a.kNewTL[k] = tau, newTL
+	if !alive {
+		// Without a timeline nothing is open: the key is swept to the
+		// watermark, so no event may come behind windows just emitted.
+		tau = wm
+	}
+	row[kwSeg] = uint64(tau)
+	setBit(row, kbNewTL, newTL)
 	a.group = append(a.group, tlKeyRun{k: k, i0: i0, i1: int32(len(a.itKind)), pendMin: pendMin})
 }
 
@@ -195,9 +202,9 @@ func satAdd(t, d int64) int64 {
 
 // lastWindowEnd is the last window end in (tau, wm], if any: the open
 // segment must be closed there for that window to be emitted.
-func (a *TimelineAggregate) lastWindowEnd(k uint32, tau, wm int64) (int64, bool) {
+func (a *TimelineAggregate) lastWindowEnd(row []uint64, tau, wm int64) (int64, bool) {
 	if a.win.Kind == SessionWindow {
-		e := a.kSess[k]
+		e := int64(row[a.kwSess])
 		return e, e != noTime && e > tau && e <= wm
 	}
 	e := floorDiv(wm-a.win.Size, a.win.Slide)*a.win.Slide + a.win.Size
@@ -205,9 +212,9 @@ func (a *TimelineAggregate) lastWindowEnd(k uint32, tau, wm int64) (int64, bool)
 }
 
 // nextWindowEnd is the first end of a window containing tau.
-func (a *TimelineAggregate) nextWindowEnd(k uint32, tau int64) int64 {
+func (a *TimelineAggregate) nextWindowEnd(row []uint64, tau int64) int64 {
 	if a.win.Kind == SessionWindow {
-		if e := a.kSess[k]; e != noTime && e > tau {
+		if e := int64(row[a.kwSess]); e != noTime && e > tau {
 			return e
 		}
 		return math.MaxInt64
@@ -215,54 +222,55 @@ func (a *TimelineAggregate) nextWindowEnd(k uint32, tau int64) int64 {
 	return (floorDiv(tau-a.win.Size, a.win.Slide)+1)*a.win.Slide + a.win.Size
 }
 
-func (a *TimelineAggregate) startTimeline(k uint32) {
+func (a *TimelineAggregate) startTimeline(row []uint64) {
 	for _, s := range a.states {
 		switch s.kind {
 		case StateLatest, StateEver:
-			s.cur.ok[k] = false
+			setBit(row, s.bOK, false)
 		case StateWithin:
-			s.match[k] = noTime
+			row[s.wMatch] = noTimeW
 		case StatePrior:
-			s.pos[k], s.cnt[k] = 0, 0
+			row[s.wPos] = 0
 		}
 	}
 	for _, g := range a.aggs {
 		if g.kind == TLDurationBetween {
-			g.dbStart[k], g.dbDone[k] = noTime, false
+			row[g.wDbStart] = noTimeW
+			setBit(row, g.bDbDone, false)
 		}
 	}
 }
 
-// apply folds pending event e at time tau into key k's states.
-func (a *TimelineAggregate) apply(k, e uint32, tau int64) {
+// apply folds pending event e at time tau into a key's states.
+func (a *TimelineAggregate) apply(row []uint64, e uint32, tau int64) {
 	for _, s := range a.states {
 		if !s.pv.ok[e] {
 			continue
 		}
 		switch s.kind {
 		case StateLatest:
-			s.cur.w[k], s.cur.ok[k] = s.pv.w[e], true
+			row[s.wVal] = s.pv.w[e]
 			if s.vk == tlWide {
-				s.cur.hi[k] = s.pv.hi[e]
+				row[s.wVal+1] = s.pv.hi[e]
 			}
+			setBit(row, s.bOK, true)
 		case StateEver:
-			s.cur.ok[k] = true
+			setBit(row, s.bOK, true)
 		case StateWithin:
-			s.match[k] = tau
+			row[s.wMatch] = uint64(tau)
 		case StatePrior:
 			r := uint32(s.n + 1)
-			i := int(k)*int(r) + int(s.pos[k])
-			s.ring[i] = s.pv.w[e]
+			pos, cnt := lo32(row[s.wPos]), hi32(row[s.wPos])
+			row[s.wRing+int(pos)] = s.pv.w[e]
 			if s.vk == tlWide {
-				s.ringHi[i] = s.pv.hi[e]
+				row[s.wRing+int(r)+int(pos)] = s.pv.hi[e]
 			}
-			s.pos[k] = (s.pos[k] + 1) % r
-			s.cnt[k] = min(s.cnt[k]+1, r)
+			row[s.wPos] = uint64((pos+1)%r) | uint64(min(cnt+1, r))<<32
 		}
 	}
 }
 
-func (a *TimelineAggregate) addEventItem(k uint32, tau int64, e0, e1 int32) {
+func (a *TimelineAggregate) addEventItem(row []uint64, tau int64, e0, e1 int32) {
 	a.itKind = append(a.itKind, itemEvents)
 	a.itFlags = append(a.itFlags, 0)
 	a.itA = append(a.itA, tau)
@@ -275,12 +283,13 @@ func (a *TimelineAggregate) addEventItem(k uint32, tau int64, e0, e1 int32) {
 			// In arrival order: an end first closes an earlier start, then
 			// a start opens one if the timeline has none yet.
 			for _, e := range a.swept[e0:e1] {
-				if g.dbStart[k] != noTime && !g.dbDone[k] && g.pEnd[e] {
-					res = tau - g.dbStart[k]
-					g.dbDone[k] = true
+				start := int64(row[g.wDbStart])
+				if start != noTime && !getBit(row, g.bDbDone) && g.pEnd[e] {
+					res = tau - start
+					setBit(row, g.bDbDone, true)
 				}
-				if g.dbStart[k] == noTime && g.pStart[e] {
-					g.dbStart[k] = tau
+				if start == noTime && g.pStart[e] {
+					row[g.wDbStart] = uint64(tau)
 				}
 			}
 		}
@@ -289,7 +298,7 @@ func (a *TimelineAggregate) addEventItem(k uint32, tau int64, e0, e1 int32) {
 }
 
 // closeSeg writes segment [from, to) of key k with its state snapshot.
-func (a *TimelineAggregate) closeSeg(k uint32, from, to int64, newTL, endTL bool) {
+func (a *TimelineAggregate) closeSeg(row []uint64, from, to int64, newTL, endTL bool) {
 	s := a.nseg
 	a.nseg++
 	var f uint8
@@ -315,22 +324,21 @@ func (a *TimelineAggregate) closeSeg(k uint32, from, to int64, newTL, endTL bool
 		}
 		switch st.kind {
 		case StateLatest:
-			sv.w[s], sv.ok[s] = st.cur.w[k], st.cur.ok[k]
+			sv.w[s], sv.ok[s] = row[st.wVal], getBit(row, st.bOK)
 			if st.vk == tlWide {
-				sv.hi[s] = st.cur.hi[k]
+				sv.hi[s] = row[st.wVal+1]
 			}
 		case StateEver:
-			sv.w[s], sv.ok[s] = b2w(st.cur.ok[k]), true
+			sv.w[s], sv.ok[s] = b2w(getBit(row, st.bOK)), true
 		case StateWithin:
-			m := st.match[k]
+			m := int64(row[st.wMatch])
 			sv.w[s], sv.ok[s] = b2w(m != noTime && from < satAdd(m, st.dur)), true
 		case StatePrior:
 			r := st.n + 1
-			if int(st.cnt[k]) == r {
-				i := int(k)*r + int(st.pos[k])
-				sv.w[s], sv.ok[s] = st.ring[i], true
+			if pos, cnt := lo32(row[st.wPos]), hi32(row[st.wPos]); int(cnt) == r {
+				sv.w[s], sv.ok[s] = row[st.wRing+int(pos)], true
 				if st.vk == tlWide {
-					sv.hi[s] = st.ringHi[i]
+					sv.hi[s] = row[st.wRing+r+int(pos)]
 				}
 			} else {
 				sv.ok[s] = false
@@ -413,32 +421,43 @@ func (a *TimelineAggregate) foldKey(run tlKeyRun) {
 	}
 	a.emitDue(k, a.wm)
 
-	alive := a.kTlLast[k] != noTime
-	if !alive && a.kAcc[k] == 0 && a.kPend[k] == 0 {
-		a.freeKey(k)
+	row := a.krow(k)
+	alive := row[kwTlLast] != noTimeW
+	head := lo32(row[kwLinks])
+	if !alive && head == 0 && hi32(row[kwLinks]) == 0 {
+		a.freeKey(row)
 		return
 	}
+	// The structural due (a window or the timeline ends) is queued once;
+	// left pending events get an entry of their own.
 	d := int64(math.MaxInt64)
-	if h := a.kAcc[k]; h != 0 {
-		d = a.aEnd[h-1]
+	if head != 0 {
+		d = a.accEnd(a.arow(head - 1))
 	}
 	if alive {
-		d = min(d, satAdd(a.kTlLast[k], a.ttl), a.nextWindowEnd(k, a.kSeg[k]))
+		d = min(d, satAdd(int64(row[kwTlLast]), a.ttl), a.nextWindowEnd(row, int64(row[kwSeg])))
 	}
-	if run.pendMin != math.MaxInt64 {
-		d = min(d, satAdd(run.pendMin, 1))
+	kd := int64(row[kwDue])
+	if d != math.MaxInt64 && (d < kd || kd <= a.wm) {
+		a.queue.push(tlDue{end: d, key: k, gen: lo32(row[kwGen])})
+		row[kwDue] = uint64(d)
+		kd = d
 	}
-	if d != math.MaxInt64 && (d < a.kDue[k] || a.kDue[k] <= a.wm) {
-		a.queue.push(sessionEnd{end: d, sid: k, gen: a.kGen[k]})
-		a.kDue[k] = d
+	if p := satAdd(run.pendMin, 1); run.pendMin != math.MaxInt64 && (kd <= a.wm || p < kd) {
+		a.queue.push(tlDue{end: p, key: k, gen: lo32(row[kwGen])})
 	}
 }
 
 // emitDue moves key k's accumulators whose window ended by t to the
 // output.
 func (a *TimelineAggregate) emitDue(k uint32, t int64) {
-	for h := a.kAcc[k]; h != 0 && a.aEnd[h-1] <= t; h = a.kAcc[k] {
-		a.kAcc[k] = a.aNext[h-1]
+	links := &a.kRows[int(k)*a.kStride+kwLinks]
+	for h := lo32(*links); h != 0; h = lo32(*links) {
+		r := a.arow(h - 1)
+		if a.accEnd(r) > t {
+			return
+		}
+		setLo32(links, hi32(r[awKeyNext]))
 		a.emitted = append(a.emitted, h-1)
 	}
 }
@@ -449,13 +468,19 @@ func (a *TimelineAggregate) openWindows(k uint32, from, to int64) {
 	size, slide := a.win.Size, a.win.Slide
 	first := (floorDiv(from-size, slide) + 1) * slide
 	last := floorDiv(to-1, slide) * slide
-	tailStart := int64(math.MinInt64)
-	haveTail := false
-	for h := a.kAcc[k]; h != 0; h = a.aNext[h-1] {
-		tailStart, haveTail = a.aStart[h-1], true
+	if first > last {
+		return
 	}
-	if haveTail && first <= tailStart {
-		first = tailStart + slide
+	for h := lo32(a.krow(k)[kwLinks]); h != 0; {
+		r := a.arow(h - 1)
+		if nx := hi32(r[awKeyNext]); nx != 0 {
+			h = nx
+			continue
+		}
+		if ts := int64(r[awStart]); first <= ts {
+			first = ts + slide
+		}
+		break
 	}
 	for s := first; s <= last; s += slide {
 		a.newAcc(k, s, s+size)
@@ -466,24 +491,27 @@ func (a *TimelineAggregate) foldEvents(k uint32, it int32) {
 	tau := a.itA[it]
 	a.emitDue(k, tau)
 	if a.win.Kind == SessionWindow {
-		if h := a.kAcc[k]; h == 0 {
+		if h := lo32(a.krow(k)[kwLinks]); h == 0 {
 			a.newAcc(k, tau, satAdd(tau, a.win.Gap))
 		} else {
-			a.aEnd[h-1] = satAdd(tau, a.win.Gap)
+			a.arow(h - 1)[a.awEnd] = uint64(satAdd(tau, a.win.Gap))
 		}
 	} else {
 		a.openWindows(k, tau, tau+1)
 	}
 	pass := int32(0)
-	for h := a.kAcc[k]; h != 0; h = a.aNext[h-1] {
+	for h := lo32(a.krow(k)[kwLinks]); h != 0; {
 		x := h - 1
-		if a.aStart[x] > tau {
+		r := a.arow(x)
+		h = hi32(r[awKeyNext])
+		if int64(r[awStart]) > tau {
 			break
 		}
 		for _, g := range a.aggs {
 			if g.kind == TLDurationBetween {
-				if r := g.itDb[it]; r >= 0 && !g.set[x] {
-					g.acc[x], g.set[x] = r, true
+				if res := g.itDb[it]; res >= 0 && !getBit(r, g.baSet) {
+					r[g.waAcc] = uint64(res)
+					setBit(r, g.baSet, true)
 				}
 			}
 		}
@@ -505,21 +533,29 @@ func (a *TimelineAggregate) foldSegment(k uint32, it int32) {
 	if a.win.Kind != SessionWindow {
 		a.openWindows(k, from, to)
 	}
+	row := a.krow(k)
 	// Per-key transitions happen once per segment, before the windows.
 	for _, g := range a.aggs {
-		if g.kind == TLDurationInState {
-			if newTL || !sameValue(g.dt, g.sv.w[s], hiAt(g.sv.hi, s), g.sv.ok[s], g.run.w[k], hiAt(g.run.hi, int32(k)), g.run.ok[k]) {
-				g.runBegin[k] = from
-				g.run.w[k], g.run.ok[k] = g.sv.w[s], g.sv.ok[s]
-				if g.vk == tlWide {
-					g.run.hi[k] = g.sv.hi[s]
-				}
+		if g.kind != TLDurationInState {
+			continue
+		}
+		var hi, rhi uint64
+		if g.vk == tlWide {
+			hi, rhi = g.sv.hi[s], row[g.wRun+1]
+		}
+		if newTL || !sameValue(g.dt, g.sv.w[s], hi, g.sv.ok[s], row[g.wRun], rhi, getBit(row, g.bRunOK)) {
+			row[g.wRunBegin] = uint64(from)
+			row[g.wRun] = g.sv.w[s]
+			if g.vk == tlWide {
+				row[g.wRun+1] = hi
 			}
+			setBit(row, g.bRunOK, g.sv.ok[s])
 		}
 	}
-	for h := a.kAcc[k]; h != 0; h = a.aNext[h-1] {
-		x := h - 1
-		ws, we := a.aStart[x], a.aEnd[x]
+	for h := lo32(row[kwLinks]); h != 0; {
+		r := a.arow(h - 1)
+		h = hi32(r[awKeyNext])
+		ws, we := int64(r[awStart]), a.accEnd(r)
 		if ws >= to {
 			break
 		}
@@ -527,45 +563,40 @@ func (a *TimelineAggregate) foldSegment(k uint32, it int32) {
 			continue
 		}
 		lo, hi := max(from, ws), min(to, we)
-		endsIn := we <= to
-		lastHere := endsIn || endTL // the window's last live instant is in this segment
+		lastHere := we <= to || endTL // the window's last live instant is in this segment
 		for _, g := range a.aggs {
 			switch g.kind {
 			case TLDurationWhere:
 				if g.st[s] {
-					g.acc[x] += hi - lo
+					r[g.waAcc] += uint64(hi - lo)
 				}
 			case TLCountEntries:
-				if g.st[s] && (newTL || !g.prev[k]) && ws <= from {
-					g.acc[x]++
+				if g.st[s] && (newTL || !getBit(row, g.bPrev)) && ws <= from {
+					r[g.waAcc]++
 				}
 			case TLValueAtEnd:
 				if lastHere {
-					g.av.w[x], g.av.ok[x], g.set[x] = g.sv.w[s], g.sv.ok[s], true
+					r[g.waAcc] = g.sv.w[s]
 					if g.vk == tlWide {
-						g.av.hi[x] = g.sv.hi[s]
+						r[g.waAcc+1] = g.sv.hi[s]
 					}
+					setBit(r, g.baSet, true)
+					setBit(r, g.baOK, g.sv.ok[s])
 				}
 			case TLDurationInState:
 				if lastHere {
-					g.acc[x], g.set[x] = hi-g.runBegin[k], true
+					r[g.waAcc] = uint64(hi - int64(row[g.wRunBegin]))
+					setBit(r, g.baSet, true)
 				}
 			}
 		}
 	}
 	for _, g := range a.aggs {
 		if g.kind == TLCountEntries {
-			g.prev[k] = g.st[s]
+			setBit(row, g.bPrev, g.st[s])
 		}
 	}
 	a.emitDue(k, to)
-}
-
-func hiAt(hi []uint64, i int32) uint64 {
-	if hi == nil {
-		return 0
-	}
-	return hi[i]
 }
 
 // ---- plain aggregates

@@ -1,0 +1,155 @@
+package exec
+
+// tlDue says key (of generation gen) may need a sweep once the watermark
+// reaches end.
+type tlDue struct {
+	end int64
+	key uint32
+	gen uint32
+}
+
+// tlQueue finds the keys due at a watermark. It is a calendar queue: an
+// entry goes to the bucket of its end (bucket width a fraction of the
+// window period); buckets the watermark passed are due whole, and only
+// the bucket the watermark is in keeps a min-heap. The next tlRing
+// buckets are a ring of slices, later ones a map. Unlike endQueue it
+// keeps no spare buckets: at a window boundary one bucket holds an entry
+// for every key, and keeping that capacity around would cost more than
+// the rest of a key's state.
+type tlQueue struct {
+	width int64
+	cur   int64 // the watermark's bucket; entries of buckets up to it are in heap
+	ring  [tlRing][]tlDue
+	far   map[int64][]tlDue
+	heap  []tlDue
+}
+
+const tlRing = 64
+
+func newTLQueue(width int64) tlQueue {
+	return tlQueue{width: max(1, width), cur: MinWatermark}
+}
+
+func ringIndex(slot int64) int { return int((slot%tlRing + tlRing) % tlRing) }
+
+func (q *tlQueue) push(e tlDue) {
+	slot := floorDiv(e.end, q.width)
+	if q.cur == MinWatermark {
+		q.cur = slot - 1
+	}
+	switch {
+	case slot <= q.cur:
+		q.heapPush(e)
+	case slot-q.cur <= tlRing:
+		b := &q.ring[ringIndex(slot)]
+		*b = append(*b, e)
+	default:
+		if q.far == nil {
+			q.far = map[int64][]tlDue{}
+		}
+		q.far[slot] = append(q.far[slot], e)
+	}
+}
+
+// due hands every entry with end <= wm to visit.
+func (q *tlQueue) due(wm int64, visit func(tlDue)) {
+	q.popDue(wm, visit)
+	ws := floorDiv(wm, q.width)
+	if q.cur == MinWatermark {
+		q.cur = ws // nothing queued yet
+		return
+	}
+	if ws <= q.cur {
+		return
+	}
+	take := func(b []tlDue) {
+		for _, e := range b {
+			if e.end <= wm {
+				visit(e)
+			} else {
+				q.heapPush(e) // the watermark's own bucket
+			}
+		}
+	}
+	for slot, last := q.cur+1, min(ws, satAdd(q.cur, tlRing)); slot <= last; slot++ {
+		i := ringIndex(slot)
+		b := q.ring[i]
+		take(b)
+		q.ring[i] = nil
+		if cap(b) <= 512 {
+			q.ring[i] = b[:0] // visit never pushes: b can be reused
+		}
+	}
+	q.cur = ws
+	for slot, b := range q.far {
+		if slot > ws && slot-ws > tlRing {
+			continue
+		}
+		delete(q.far, slot)
+		if slot <= ws {
+			take(b)
+		} else {
+			r := &q.ring[ringIndex(slot)]
+			*r = append(*r, b...)
+		}
+	}
+	q.popDue(wm, visit)
+	if c := cap(q.heap); c > 1<<16 && len(q.heap) < c/8 {
+		q.heap = append(make([]tlDue, 0, 2*len(q.heap)), q.heap...)
+	}
+}
+
+func (q *tlQueue) popDue(wm int64, visit func(tlDue)) {
+	for len(q.heap) > 0 && q.heap[0].end <= wm {
+		visit(q.heapPop())
+	}
+}
+
+// all returns every queued entry (for rebuilding after key compaction).
+func (q *tlQueue) all() []tlDue {
+	out := append([]tlDue(nil), q.heap...)
+	for _, b := range q.ring {
+		out = append(out, b...)
+	}
+	for _, b := range q.far {
+		out = append(out, b...)
+	}
+	return out
+}
+
+func (q *tlQueue) heapPush(e tlDue) {
+	q.heap = append(q.heap, e)
+	h := q.heap
+	for i := len(h) - 1; i > 0; {
+		p := (i - 1) / 2
+		if h[p].end <= h[i].end {
+			break
+		}
+		h[p], h[i] = h[i], h[p]
+		i = p
+	}
+}
+
+func (q *tlQueue) heapPop() tlDue {
+	h := q.heap
+	top := h[0]
+	last := len(h) - 1
+	h[0] = h[last]
+	h = h[:last]
+	for i := 0; ; {
+		l, r, m := 2*i+1, 2*i+2, i
+		if l < last && h[l].end < h[m].end {
+			m = l
+		}
+		if r < last && h[r].end < h[m].end {
+			m = r
+		}
+		if m == i {
+			break
+		}
+		h[i], h[m] = h[m], h[i]
+		i = m
+	}
+	q.heap = h
+	return top
+}
