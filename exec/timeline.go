@@ -109,7 +109,7 @@ type TimelineAggregate struct {
 	liveKeys int
 	kRows    []uint64
 	kStride  int
-	kwSess   int // session windows: word of the current session's end
+	kwSess   int      // session windows: word of the current session's end
 	dueMark  []uint64 // keys already due at the current watermark
 
 	// pending events
@@ -244,8 +244,8 @@ func setBit(row []uint64, pos int, v bool) {
 	}
 }
 
-func lo32(w uint64) uint32 { return uint32(w) }
-func hi32(w uint64) uint32 { return uint32(w >> 32) }
+func lo32(w uint64) uint32        { return uint32(w) }
+func hi32(w uint64) uint32        { return uint32(w >> 32) }
 func setLo32(w *uint64, v uint32) { *w = *w&^0xffffffff | uint64(v) }
 func setHi32(w *uint64, v uint32) { *w = *w&0xffffffff | uint64(v)<<32 }
 

@@ -158,7 +158,9 @@ func tlSpecNode(win WindowSpec, ttl int64, states []TimelineState, plain []AggFu
 	return tlNode(spec, hbSchema, out...)
 }
 
-func latestPlayer() TimelineState { return TimelineState{Kind: StateLatest, Arg: hbCol(hbPlayer), Type: tStr} }
+func latestPlayer() TimelineState {
+	return TimelineState{Kind: StateLatest, Arg: hbCol(hbPlayer), Type: tStr}
+}
 func playerIs(i int, v string) expr.Expr {
 	return call("eq", tBool, tlRef(i, tStr), sLit(v))
 }
