@@ -125,3 +125,22 @@ func TestNewOperatorErrors(t *testing.T) {
 		}
 	}
 }
+
+// A NULL key is one group whatever its value slot holds: x + v leaves
+// v under each NULL, a different value per row (group keys used to hash
+// the slot, making one NULL group per row with two or more keys).
+func TestGroupingNullKeyIgnoresValueSlot(t *testing.T) {
+	in := schema(field("s", tStr), field("x", tBig), field("v", tBig))
+	out := schema(field("s", tStr), field("y", tBig), field("n", tBig), field(expr.DeletedColumn, tBool))
+	node := &Node{Kind: KindHashAggregate, Name: "a", Schema: out, Upsert: true, Keys: []int{0, 1},
+		Spec: &AggregateSpec{Keys: []expr.Expr{col(0, "s", tStr), call("add", tBig, col(1, "x", tBig), col(2, "v", tBig))},
+			WindowStart: -1, Aggs: []AggFunc{{Kind: AggCountStar, Type: tBig, Name: "n"}}}}
+	var in1, in2 [][]any
+	for i := 0; i < 100; i++ {
+		in1 = append(in1, r("a", nil, i))
+		in2 = append(in2, r("a", nil, -i), r("a", 1, i))
+	}
+	runHarness(t, []harnessCase{{name: "x + v", node: node, inputs: []*arrow.Schema{in},
+		steps: []hstep{rows(in1...), wmAt(1), rows(in2...), wmAt(2)},
+		sql:   `SELECT s, x + v, count(*) FROM in0 GROUP BY s, x + v`, checkEach: true}})
+}

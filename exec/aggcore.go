@@ -3,6 +3,7 @@ package exec
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -214,4 +215,60 @@ func (a *aggCore) filterHaving(alloc memory.Allocator, out arrow.RecordBatch) (a
 	fb := array.NewRecordBatch(a.schema, cols, int64(len(sel)))
 	releaseArrays(cols)
 	return fb, nil
+}
+
+// stateSpec describes what the aggregate's state means, for snapshots:
+// a restore into an aggregate whose keys, aggregates, window or (for an
+// updating aggregate, whose emitted rows depend on it) HAVING differ is
+// refused.
+func (a *aggCore) stateSpec(mode string, w *WindowSpec) stateSpec {
+	keys := make([]string, len(a.spec.Keys))
+	for i, k := range a.spec.Keys {
+		keys[i] = fmt.Sprintf("%s %s", k, a.keyTypes[i])
+	}
+	aggs := make([]string, len(a.spec.Aggs))
+	for i, f := range a.spec.Aggs {
+		arg := ""
+		if f.Arg != nil {
+			arg = fmt.Sprintf("%s %s", f.Arg, a.argTypes[i])
+		}
+		aggs[i] = fmt.Sprintf("%s(%s) %s", f.Kind, arg, f.Type)
+	}
+	s := stateSpec{
+		{"mode", mode},
+		{"group keys", "[" + strings.Join(keys, ", ") + "]"},
+		{"aggregates", "[" + strings.Join(aggs, ", ") + "]"},
+		{"window", windowDesc(w)},
+	}
+	if mode == "updating" {
+		having := "none"
+		if a.spec.Having != nil {
+			having = a.spec.Having.String()
+		}
+		s = append(s, specField{"having", having})
+	}
+	return s
+}
+
+// putAggs writes the aggregate states of groups [0, n) of s.
+func (a *aggCore) putAggs(w *snapWriter, s *aggSet, n int) {
+	for i, st := range s.aggs {
+		w.u8(uint8(a.spec.Aggs[i].Kind))
+		st.save(w, n)
+	}
+}
+
+// getAggs reads what putAggs wrote into s, which has been reset.
+func (a *aggCore) getAggs(r *snapReader, s *aggSet, n int, what string) {
+	s.resize(n)
+	for i, st := range s.aggs {
+		aw := fmt.Sprintf("%s aggregate %s", what, a.spec.Aggs[i].Name)
+		if k := r.u8(aw); r.err == nil && k != uint8(a.spec.Aggs[i].Kind) {
+			r.failf("%s: state of aggregate kind %d, want %d (%s)", aw, k, a.spec.Aggs[i].Kind, a.spec.Aggs[i].Kind)
+		}
+		if r.err != nil {
+			return
+		}
+		st.load(r, n, aw)
+	}
 }

@@ -3,6 +3,7 @@ package exec
 import (
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -50,6 +51,9 @@ type HashAggregate struct {
 	outIdx  []int32
 	del     []bool
 	allGids []uint32
+
+	sspec      stateSpec
+	snapStarts []int64
 }
 
 // groupTable is the keys and aggregate states of one set of groups (all
@@ -82,6 +86,11 @@ func newHashAggregate(spec *AggregateSpec, out, in *arrow.Schema) (*HashAggregat
 	}
 	if err := a.init(spec, out, in, a.windowed, !a.windowed); err != nil {
 		return nil, err
+	}
+	if a.windowed {
+		a.sspec = a.stateSpec("windowed", spec.Window)
+	} else {
+		a.sspec = a.stateSpec("updating", nil)
 	}
 	return a, nil
 }
@@ -490,4 +499,127 @@ func (a *HashAggregate) Close() error {
 		a.ctx.Metrics.StateRows.Set(0)
 	}
 	return nil
+}
+
+// Snapshot writes the aggregate's state (layout in snapshot.go): the
+// watermark, then for an updating aggregate its group table, the emitted
+// flags and the changed groups in emission order; for a windowed one the
+// open windows by start, each its bounds and group table. Group ids are
+// kept, so output order after a restore is what it would have been.
+func (a *HashAggregate) Snapshot(w io.Writer) error {
+	if a.ctx == nil {
+		return errors.New("hash aggregate: Snapshot before Open")
+	}
+	sw := newSnapWriter(w, magicHashAgg, a.sspec)
+	sw.i64(a.wm)
+	if !a.windowed {
+		t := a.upd
+		if len(t.emitted) < t.keys.n {
+			return fmt.Errorf("hash aggregate %q: state is inconsistent after an error", a.ctx.Name)
+		}
+		a.putTable(sw, t)
+		sw.bools(t.emitted[:t.keys.n])
+		putU32s(sw, t.dirtyList)
+		return sw.finish()
+	}
+	starts := a.snapStarts[:0]
+	for s := range a.windows {
+		starts = append(starts, s)
+	}
+	slices.Sort(starts)
+	a.snapStarts = starts
+	sw.count(len(starts))
+	for _, s := range starts {
+		t := a.windows[s]
+		sw.i64(t.start)
+		sw.i64(t.end)
+		a.putTable(sw, t)
+	}
+	return sw.finish()
+}
+
+func (a *HashAggregate) putTable(w *snapWriter, t *groupTable) {
+	putKeyTable(w, t.keys)
+	a.putAggs(w, t.aggs, t.keys.n)
+}
+
+// Restore replaces the state of a freshly opened aggregate with a
+// snapshot's. Nothing changes unless the whole snapshot is valid.
+func (a *HashAggregate) Restore(rd io.Reader) error {
+	if a.ctx == nil {
+		return errors.New("hash aggregate: Restore before Open")
+	}
+	r, err := openSnapshot(rd, magicHashAgg, a.ctx.Name, a.sspec)
+	if err != nil {
+		return err
+	}
+	wm := r.i64("watermark")
+	groups := 0
+	if !a.windowed {
+		t := a.snapTable()
+		a.getTable(r, t, "groups")
+		n := t.keys.n
+		emitted := r.bools(n, "emitted flags")
+		dirty := getU32s[uint32](r, -1, "changed groups")
+		if r.err == nil {
+			t.emitted = emitted
+			t.dirty = make([]uint64, (n+63)/64)
+			for _, g := range dirty {
+				if int(g) >= n || t.dirty[g/64]&(1<<(g%64)) != 0 {
+					r.failf("changed group %d is out of range or repeated (%d groups)", g, n)
+					break
+				}
+				t.dirty[g/64] |= 1 << (g % 64)
+			}
+			t.dirtyList = dirty
+		}
+		if err := r.done(magicHashAgg, a.ctx.Name); err != nil {
+			return err
+		}
+		a.upd, groups = t, n
+	} else {
+		nw := r.count(-1, 16, "windows")
+		windows := make(map[int64]*groupTable, nw)
+		minEnd, prev := MaxWatermark, int64(0)
+		for i := 0; i < nw && r.err == nil; i++ {
+			start, end := r.i64("window start"), r.i64("window end")
+			switch {
+			case r.err != nil:
+			case i > 0 && start <= prev:
+				r.failf("window %d starts at %d, not after the previous one", i, start)
+			case end <= start || end <= wm:
+				r.failf("window [%d, %d) is empty or closed at watermark %d", start, end, wm)
+			}
+			if r.err != nil {
+				break
+			}
+			prev = start
+			t := a.snapTable()
+			t.start, t.end = start, end
+			a.getTable(r, t, "window "+fmtTime(start))
+			windows[start] = t
+			minEnd = min(minEnd, end)
+			groups += t.keys.n
+		}
+		if err := r.done(magicHashAgg, a.ctx.Name); err != nil {
+			return err
+		}
+		a.windows, a.minEnd = windows, minEnd
+	}
+	a.wm, a.groups = wm, groups
+	a.ctx.Metrics.StateRows.Set(int64(groups))
+	return nil
+}
+
+// snapTable is an empty table that is not the pool's, so a failed
+// restore leaves the operator as it was.
+func (a *HashAggregate) snapTable() *groupTable {
+	return &groupTable{keys: newKeyTable(a.keyKinds), aggs: newAggSet(a.newAggStates())}
+}
+
+func (a *HashAggregate) getTable(r *snapReader, t *groupTable, what string) {
+	getKeyTable(r, t.keys, what)
+	if r.err == nil {
+		a.getAggs(r, t.aggs, t.keys.n, what)
+	}
 }

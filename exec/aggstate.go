@@ -114,6 +114,11 @@ type aggState interface {
 	build(alloc memory.Allocator, gids []uint32) (arrow.Array, error)
 	// reset forgets every group, keeping the memory.
 	reset()
+	// save writes the state of groups [0, n) column-wise; load reads it
+	// back into groups [0, n) of a reset state already resized to n
+	// (aggstate_snap.go).
+	save(w *snapWriter, n int)
+	load(r *snapReader, n int, what string)
 }
 
 // inRow is embedded by aggregates whose state S lives in the group row.

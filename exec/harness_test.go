@@ -13,6 +13,15 @@ package exec
 //   - on memory.NewCheckedAllocator, asserting zero bytes outstanding
 //     after Close, also when Close comes after only part of the input.
 //
+// An operator with state (a Snapshotter) is also run, at batch sizes 1, 7
+// and 1024, stopped at checkpoints and restored: at several cut points
+// (before any input, mid-step between two batches, just before and after
+// a watermark, and a few more spread over the stream) it is snapshotted,
+// closed, rebuilt with NewOperator, opened, restored and fed the rest. Its
+// output, late events and dead letters must be exactly the uninterrupted
+// run's, a snapshot must be deterministic and not disturb the operator,
+// and a restored operator must snapshot to the same bytes.
+//
 // Every run must produce the same rows in the same order (batching must
 // not change a result), and those rows must equal the expected ones:
 // hand-computed, or DuckDB's evaluation of the equivalent SQL over the
@@ -21,8 +30,11 @@ package exec
 // table, must equal DuckDB's GROUP BY over the rows so far.
 
 import (
+	"bytes"
 	"database/sql"
+	"encoding/binary"
 	"fmt"
+	"io"
 	"math"
 	"math/rand"
 	"slices"
@@ -692,6 +704,257 @@ func (p *pipeline) Close() error {
 	return first
 }
 
+// Snapshot and Restore make a chain checkpointable in tests: each
+// operator's snapshot, length-prefixed (all ones for a stateless one).
+func (p *pipeline) Snapshot(w io.Writer) error {
+	for _, op := range p.ops {
+		sn, ok := op.(Snapshotter)
+		if !ok {
+			if err := binary.Write(w, binary.LittleEndian, uint32(math.MaxUint32)); err != nil {
+				return err
+			}
+			continue
+		}
+		var b bytes.Buffer
+		if err := sn.Snapshot(&b); err != nil {
+			return err
+		}
+		if err := binary.Write(w, binary.LittleEndian, uint32(b.Len())); err != nil {
+			return err
+		}
+		if _, err := w.Write(b.Bytes()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (p *pipeline) Restore(r io.Reader) error {
+	for i, op := range p.ops {
+		var n uint32
+		if err := binary.Read(r, binary.LittleEndian, &n); err != nil {
+			return err
+		}
+		sn, ok := op.(Snapshotter)
+		if n == math.MaxUint32 {
+			if ok {
+				return fmt.Errorf("operator %d has no state in the snapshot", i)
+			}
+			continue
+		}
+		if !ok {
+			return fmt.Errorf("operator %d cannot restore state", i)
+		}
+		if err := sn.Restore(io.LimitReader(r, int64(n))); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// stateful reports whether c's operator (or one of its chain) keeps state.
+func stateful(t *testing.T, c *harnessCase) bool {
+	op, err := buildOp(c)
+	if err != nil {
+		t.Fatalf("NewOperator: %v", err)
+	}
+	if p, ok := op.(*pipeline); ok {
+		for _, o := range p.ops {
+			if _, ok := o.(Snapshotter); ok {
+				return true
+			}
+		}
+		return false
+	}
+	_, ok := op.(Snapshotter)
+	return ok
+}
+
+// hact is one call the harness makes: a push of rows[lo:hi] of a step,
+// or a watermark.
+type hact struct {
+	step   int
+	lo, hi int
+}
+
+// actions splits steps into the calls of a fixed-size splitter, the
+// batches runOnce makes.
+func actions(steps []hstep, size int) []hact {
+	var acts []hact
+	for s, st := range steps {
+		if st.isWM {
+			acts = append(acts, hact{step: s})
+			continue
+		}
+		for i := 0; i < len(st.rows); i += size {
+			acts = append(acts, hact{step: s, lo: i, hi: min(i+size, len(st.rows))})
+		}
+	}
+	return acts
+}
+
+// cutPoints picks where checkpoints go (before action k): before any
+// input, between two batches of one step, just before and after the
+// first watermark, at a third, half and two thirds, and before the last
+// action.
+func cutPoints(steps []hstep, acts []hact) []int {
+	cuts := []int{0, len(acts) / 3, len(acts) / 2, 2 * len(acts) / 3, len(acts) - 1}
+	for k := 1; k < len(acts); k++ {
+		if !steps[acts[k].step].isWM && acts[k].step == acts[k-1].step && acts[k].lo > 0 {
+			cuts = append(cuts, k)
+			break
+		}
+	}
+	for k, a := range acts {
+		if steps[a.step].isWM {
+			cuts = append(cuts, k, k+1)
+			break
+		}
+	}
+	slices.Sort(cuts)
+	return slices.Compact(cuts)
+}
+
+// checkRestores runs c stopped and restored at all cut points in one
+// run, at every cut point alone (batches of 7) and snapshotting at all
+// of them without stopping (batches of 7 and 1024); each must give
+// want's output.
+func checkRestores(t *testing.T, c *harnessCase, steps []hstep, sp splitter, want *runResult) {
+	t.Helper()
+	acts := actions(steps, sp.size)
+	cuts := cutPoints(steps, acts)
+	runs := [][]int{cuts}
+	// A restart at every cut in one run covers every cut point; restarts
+	// at one cut alone (from the state of an operator never restored)
+	// run at one batch size, to keep the harness fast.
+	if !testing.Short() && sp.size == 7 {
+		for _, k := range cuts {
+			runs = append(runs, []int{k})
+		}
+	}
+	check := func(name string, got *runResult) {
+		t.Helper()
+		if !rowsEqual(got.out, want.out) {
+			t.Fatalf("%s, %s: output differs from the uninterrupted run\ngot %d rows:\n%swant %d rows:\n%s",
+				sp.name, name, len(got.out), fmtRows(got.out), len(want.out), fmtRows(want.out))
+		}
+		if g, w := got.metrics.LateEvents.Load(), want.metrics.LateEvents.Load(); g != w {
+			t.Fatalf("%s, %s: %d late events, the uninterrupted run %d", sp.name, name, g, w)
+		}
+		if len(got.letters) != len(want.letters) {
+			t.Fatalf("%s, %s: %d dead letters, the uninterrupted run %d", sp.name, name, len(got.letters), len(want.letters))
+		}
+	}
+	// The input batches are built once for all runs, on an allocator of
+	// their own (operators only borrow them).
+	inAlloc := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer inAlloc.AssertSize(t, 0)
+	in := make([]arrow.RecordBatch, len(acts))
+	for k, a := range acts {
+		if st := steps[a.step]; !st.isWM {
+			in[k] = makeBatch(t, inAlloc, c.inputs[st.port], st.rows[a.lo:a.hi], 0)
+			defer in[k].Release()
+		}
+	}
+	for _, cs := range runs {
+		check(fmt.Sprintf("restored at %v of %d calls", cs, len(acts)), runCheckpointed(t, c, steps, acts, in, cs, true))
+	}
+	if sp.size > 1 {
+		check("snapshotted without stopping", runCheckpointed(t, c, steps, acts, in, cuts, false))
+	}
+}
+
+// runCheckpointed runs acts (pushing in[k] for a batch), taking a
+// snapshot before each action in cuts; with restart it then closes the operator and continues on a new
+// one restored from the snapshot.
+func runCheckpointed(t *testing.T, c *harnessCase, steps []hstep, acts []hact, in []arrow.RecordBatch, cuts []int, restart bool) *runResult {
+	t.Helper()
+	alloc := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer alloc.AssertSize(t, 0)
+	res := &runResult{metrics: &OpMetrics{}}
+	dl := &collectDL{}
+	var held []arrow.RecordBatch
+	defer func() {
+		for _, b := range held {
+			b.Release()
+		}
+	}()
+	emitter := EmitterFunc(func(b arrow.RecordBatch) error {
+		if !b.Schema().Equal(c.node.Schema) || b.NumRows() == 0 {
+			t.Fatalf("operator emitted a batch of schema %s with %d rows", b.Schema(), b.NumRows())
+		}
+		b.Retain()
+		held = append(held, b)
+		return nil
+	})
+	ctx := &OpContext{Name: c.name, Alloc: alloc, DeadLetters: dl, Metrics: res.metrics}
+	start := func() Operator {
+		op, err := buildOp(c)
+		if err != nil {
+			t.Fatalf("NewOperator: %v", err)
+		}
+		if err := op.Open(ctx, emitter); err != nil {
+			t.Fatalf("Open: %v", err)
+		}
+		return op
+	}
+	op := start()
+	cut := 0
+	for k := 0; k <= len(acts); k++ {
+		if cut < len(cuts) && cuts[cut] == k {
+			cut++
+			var b1, b2 bytes.Buffer
+			if err := op.(Snapshotter).Snapshot(&b1); err != nil {
+				t.Fatalf("Snapshot before call %d: %v", k, err)
+			}
+			if err := op.(Snapshotter).Snapshot(&b2); err != nil {
+				t.Fatalf("Snapshot before call %d: %v", k, err)
+			}
+			if !bytes.Equal(b1.Bytes(), b2.Bytes()) {
+				t.Fatalf("two snapshots before call %d differ", k)
+			}
+			if restart {
+				if err := op.Close(); err != nil {
+					t.Fatalf("Close: %v", err)
+				}
+				op = start()
+				if err := op.(Snapshotter).Restore(bytes.NewReader(b1.Bytes())); err != nil {
+					t.Fatalf("Restore before call %d: %v", k, err)
+				}
+				b2.Reset()
+				if err := op.(Snapshotter).Snapshot(&b2); err != nil {
+					t.Fatalf("Snapshot after Restore: %v", err)
+				}
+				if !bytes.Equal(b1.Bytes(), b2.Bytes()) {
+					t.Fatalf("the restored operator snapshots to other bytes before call %d (%d vs %d bytes)", k, b2.Len(), b1.Len())
+				}
+			}
+		}
+		if k == len(acts) {
+			break
+		}
+		a := acts[k]
+		st := steps[a.step]
+		if st.isWM {
+			if err := op.Watermark(st.wm); err != nil {
+				t.Fatalf("Watermark(%d): %v", st.wm, err)
+			}
+			continue
+		}
+		if err := op.Push(st.port, in[k]); err != nil {
+			t.Fatalf("Push: %v", err)
+		}
+	}
+	if err := op.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	for _, b := range held {
+		res.out = append(res.out, batchRows(b)...)
+	}
+	res.letters = dl.letters
+	return res
+}
+
 // withNulls returns a copy of steps where the cells of cols on port 0
 // are NULL with probability 1/6.
 func withNulls(steps []hstep, cols []int, seed int64) []hstep {
@@ -787,12 +1050,14 @@ func runVariant(t *testing.T, c *harnessCase, steps []hstep, asIs bool) {
 		want = [][]any{}
 	}
 	var first *runResult
+	bySplit := map[string]*runResult{}
 	sps := splitters
 	if testing.Short() {
 		sps = []splitter{splitters[1], splitters[3]} // 7 and one random split
 	}
 	for k, sp := range sps {
 		res := runOnce(t, c, steps, sp, int64(k+1), -1)
+		bySplit[sp.name] = res
 		got := res.out
 		// Against an SQL oracle an upsert stream is compared as the table
 		// it materializes; a hand-written want is the changelog itself.
@@ -854,6 +1119,15 @@ func runVariant(t *testing.T, c *harnessCase, steps []hstep, asIs bool) {
 			if !rowsEqual(got, want) {
 				t.Fatalf("after watermark %d (step %d): state differs\ngot:\n%swant:\n%s", st.wm, s, fmtRows(got), fmtRows(want))
 			}
+		}
+	}
+	if stateful(t, c) {
+		for _, sp := range splitters[:3] {
+			want := bySplit[sp.name]
+			if want == nil {
+				want = runOnce(t, c, steps, sp, 0, -1)
+			}
+			checkRestores(t, c, steps, sp, want)
 		}
 	}
 	// Close after part of the input (no final watermark) releases all.

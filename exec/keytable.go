@@ -245,6 +245,10 @@ func hashKeys(vecs []keyVec, n int, hashes []uint64) []uint64 {
 	}
 	for c := range vecs {
 		v := &vecs[c]
+		if v.valid != nil {
+			hashNullable(v, n, hashes)
+			continue
+		}
 		switch v.kind {
 		case kindWord:
 			w := v.words[:n]
@@ -262,15 +266,29 @@ func hashKeys(vecs []keyVec, n int, hashes []uint64) []uint64 {
 				hashes[i] = mix(hashes[i], maphash.Bytes(bytesSeed, v.data[offs[i]:offs[i+1]]))
 			}
 		}
-		if v.valid != nil {
-			for i := 0; i < n; i++ {
-				if !bitutil.BitIsSet(v.valid, v.voff+i) {
-					hashes[i] = mix(hashes[i], nullHash)
-				}
-			}
-		}
 	}
 	return hashes
+}
+
+// hashNullable mixes a column with NULLs into hashes. A NULL hashes as
+// nullHash alone, whatever its value slot holds: kernels leave arbitrary
+// values under NULLs, and a key table stores NULLs with a zero value
+// (which is what a restored table hashes), so the slot must not matter.
+func hashNullable(v *keyVec, n int, hashes []uint64) {
+	for i := 0; i < n; i++ {
+		h := hashes[i]
+		switch {
+		case !bitutil.BitIsSet(v.valid, v.voff+i):
+			h = mix(h, nullHash)
+		case v.kind == kindWord:
+			h = mix(h, v.words[i])
+		case v.kind == kindWide:
+			h = mix(mix(h, v.words[i]), v.hi[i])
+		default:
+			h = mix(h, maphash.Bytes(bytesSeed, v.data[v.offs[i]:v.offs[i+1]]))
+		}
+		hashes[i] = h
+	}
 }
 
 func newKeyTable(kinds []keyKind) *keyTable {

@@ -1,8 +1,10 @@
 package exec
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"time"
 
@@ -67,6 +69,7 @@ type SessionAggregate struct {
 	merges  [][2]uint32 // (merged session, session it went into)
 	closing []uint32
 	raw     []byte
+	sspec   stateSpec
 }
 
 func newSessionAggregate(spec *AggregateSpec, out, in *arrow.Schema) (*SessionAggregate, error) {
@@ -84,6 +87,7 @@ func newSessionAggregate(spec *AggregateSpec, out, in *arrow.Schema) (*SessionAg
 	if err := a.init(spec, out, in, true, false); err != nil {
 		return nil, err
 	}
+	a.sspec = a.stateSpec("session", w)
 	return a, nil
 }
 
@@ -598,4 +602,234 @@ func (q *endQueue) popSlot() int64 {
 	}
 	q.slots = h
 	return top
+}
+
+// Snapshot writes the aggregate's state (layout in snapshot.go): the
+// watermark; the key table and each key's first open session; the
+// session arrays (key, start, last event, next of the key, generation,
+// live) and the free list, in id order; the sessions' aggregate states;
+// and the end queue as it is laid out (heap arrays in array order,
+// buckets in the order of the bucket heap), since which sessions close
+// together and in what order depends on it.
+func (a *SessionAggregate) Snapshot(w io.Writer) error {
+	if a.ctx == nil {
+		return errors.New("session aggregate: Snapshot before Open")
+	}
+	n := a.nsess
+	if len(a.keyHead) < a.kt.n || len(a.aggs.rows.buf) < n*int(a.aggs.rows.stride/8) {
+		return fmt.Errorf("session aggregate %q: state is inconsistent after an error", a.ctx.Name)
+	}
+	sw := newSnapWriter(w, magicSessionAgg, a.sspec)
+	sw.i64(a.wm)
+	putKeyTable(sw, a.kt)
+	putU32s(sw, a.keyHead[:a.kt.n])
+	putU32s(sw, a.sKey[:n])
+	putWords(sw, a.sStart[:n])
+	putWords(sw, a.sLast[:n])
+	putU32s(sw, a.sNext[:n])
+	putU32s(sw, a.sGen[:n])
+	sw.bools(a.sLive[:n])
+	putU32s(sw, a.free)
+	a.putAggs(sw, a.aggs, n)
+	q := &a.ends
+	sw.i64(q.cur)
+	putEnds(sw, q.heap)
+	putWords(sw, q.slots)
+	for _, slot := range q.slots {
+		putEnds(sw, *q.buckets[slot])
+	}
+	return sw.finish()
+}
+
+// putEnds writes queue entries as three columns: end, session, generation.
+func putEnds(w *snapWriter, es []sessionEnd) {
+	w.count(len(es))
+	for i := 0; i < len(es); {
+		dst, k := w.span(len(es)-i, 16)
+		for j, e := range es[i : i+k] {
+			binary.LittleEndian.PutUint64(dst[16*j:], uint64(e.end))
+			binary.LittleEndian.PutUint32(dst[16*j+8:], e.sid)
+			binary.LittleEndian.PutUint32(dst[16*j+12:], e.gen)
+		}
+		i += k
+	}
+}
+
+func getEnds(r *snapReader, what string) []sessionEnd {
+	n := r.count(-1, 16, what)
+	src := r.take(16*n, what)
+	if r.err != nil {
+		return nil
+	}
+	es := make([]sessionEnd, n)
+	for j := range es {
+		es[j] = sessionEnd{end: int64(binary.LittleEndian.Uint64(src[16*j:])),
+			sid: binary.LittleEndian.Uint32(src[16*j+8:]), gen: binary.LittleEndian.Uint32(src[16*j+12:])}
+	}
+	return es
+}
+
+// Restore replaces the state of a freshly opened aggregate with a
+// snapshot's, after checking it is consistent: every open session is on
+// its key's list (sorted by start) and in the end queue, every other id
+// is free. Nothing changes unless the whole snapshot is valid.
+func (a *SessionAggregate) Restore(rd io.Reader) error {
+	if a.ctx == nil {
+		return errors.New("session aggregate: Restore before Open")
+	}
+	r, err := openSnapshot(rd, magicSessionAgg, a.ctx.Name, a.sspec)
+	if err != nil {
+		return err
+	}
+	wm := r.i64("watermark")
+	kt := newKeyTable(a.keyKinds)
+	getKeyTable(r, kt, "keys")
+	heads := getU32s[uint32](r, kt.n, "key sessions")
+	sKey := getU32s[uint32](r, -1, "session keys")
+	n := len(sKey)
+	sStart := getWords[int64](r, n, "session starts")
+	sLast := getWords[int64](r, n, "session last events")
+	sNext := getU32s[uint32](r, n, "session links")
+	sGen := getU32s[uint32](r, n, "session generations")
+	sLive := r.bools(n, "open sessions")
+	free := getU32s[uint32](r, -1, "free sessions")
+	aggs := newAggSet(a.newAggStates())
+	if r.err == nil {
+		a.getAggs(r, aggs, n, "sessions")
+	}
+	q := newEndQueue(queueWidth(a.gap))
+	q.cur = r.i64("queue position")
+	q.heap = getEnds(r, "queue heap")
+	q.slots = getWords[int64](r, -1, "queue buckets")
+	for _, slot := range q.slots {
+		if r.err != nil {
+			break
+		}
+		b := getEnds(r, "queue bucket")
+		if _, dup := q.buckets[slot]; dup {
+			r.failf("queue bucket %d repeats", slot)
+		}
+		q.buckets[slot] = &b
+	}
+	if err := r.done(magicSessionAgg, a.ctx.Name); err != nil {
+		return err
+	}
+	s := sessionState{n: n, keys: kt.n, heads: heads, sKey: sKey, sStart: sStart, sLast: sLast, sNext: sNext,
+		sGen: sGen, sLive: sLive, free: free}
+	liveKeys, nopen, err := s.check(&q)
+	if err != nil {
+		return fmt.Errorf("%w: session aggregate %q: %v", ErrCorruptState, a.ctx.Name, err)
+	}
+	for _, id := range free {
+		aggs.clear(id)
+	}
+	a.wm, a.kt, a.keyHead, a.liveKeys = wm, kt, heads, liveKeys
+	a.sKey, a.sStart, a.sLast, a.sNext, a.sGen, a.sLive = sKey, sStart, sLast, sNext, sGen, sLive
+	a.fwd, a.free, a.nsess, a.nopen, a.aggs, a.ends = make([]uint32, n), free, n, nopen, aggs, q
+	a.ctx.Metrics.StateRows.Set(int64(nopen))
+	return nil
+}
+
+// sessionState is a decoded snapshot's sessions, for checking.
+type sessionState struct {
+	n, keys                  int
+	heads, sKey, sNext, sGen []uint32
+	sStart, sLast            []int64
+	sLive                    []bool
+	free                     []uint32
+}
+
+// check validates the sessions against each other and the end queue q
+// and returns the number of keys with open sessions and of open sessions.
+func (s *sessionState) check(q *endQueue) (liveKeys, nopen int, err error) {
+	for id := 0; id < s.n; id++ {
+		if int(s.sNext[id]) > s.n {
+			return 0, 0, fmt.Errorf("session %d links to %d of %d", id, s.sNext[id], s.n)
+		}
+		if !s.sLive[id] {
+			continue
+		}
+		nopen++
+		if int(s.sKey[id]) >= s.keys || s.sStart[id] > s.sLast[id] {
+			return 0, 0, fmt.Errorf("session %d: key %d of %d, span [%d, %d]", id, s.sKey[id], s.keys, s.sStart[id], s.sLast[id])
+		}
+	}
+	seen := make([]bool, s.n)
+	for _, id := range s.free {
+		if int(id) >= s.n || s.sLive[id] || seen[id] {
+			return 0, 0, fmt.Errorf("free session %d is out of range, open or repeated", id)
+		}
+		seen[id] = true
+	}
+	if len(s.free)+nopen != s.n {
+		return 0, 0, fmt.Errorf("%d open and %d free sessions of %d", nopen, len(s.free), s.n)
+	}
+	// Every open session is on its key's list exactly once, by start.
+	clear(seen)
+	listed := 0
+	for k, e := range s.heads {
+		if int(e) > s.n {
+			return 0, 0, fmt.Errorf("key %d: first session %d of %d", k, e, s.n)
+		}
+		if e != 0 {
+			liveKeys++
+		}
+		prev := int64(MinWatermark)
+		for first := true; e != 0; e, first = s.sNext[e-1], false {
+			id := e - 1
+			if !s.sLive[id] || seen[id] || int(s.sKey[id]) != k || (!first && s.sStart[id] <= prev) {
+				return 0, 0, fmt.Errorf("key %d: session %d is closed, listed twice, of another key or out of order", k, id)
+			}
+			seen[id] = true
+			prev = s.sStart[id]
+			listed++
+		}
+	}
+	if listed != nopen {
+		return 0, 0, fmt.Errorf("%d of %d open sessions are on their key's list", listed, nopen)
+	}
+	// Every open session is queued under its current generation.
+	clear(seen)
+	queued := func(es []sessionEnd) error {
+		for _, e := range es {
+			if int(e.sid) >= s.n {
+				return fmt.Errorf("queued session %d of %d", e.sid, s.n)
+			}
+			if s.sLive[e.sid] && e.gen == s.sGen[e.sid] {
+				seen[e.sid] = true
+			}
+		}
+		return nil
+	}
+	if err := queued(q.heap); err != nil {
+		return 0, 0, err
+	}
+	for i := 1; i < len(q.heap); i++ {
+		if q.heap[(i-1)/2].end > q.heap[i].end {
+			return 0, 0, errors.New("the queue heap is out of order")
+		}
+	}
+	for i, slot := range q.slots {
+		if i > 0 && q.slots[(i-1)/2] > slot || slot <= q.cur {
+			return 0, 0, errors.New("the queue buckets are out of order")
+		}
+		b := *q.buckets[slot]
+		if len(b) == 0 {
+			return 0, 0, fmt.Errorf("queue bucket %d is empty", slot)
+		}
+		for _, e := range b {
+			if floorDiv(e.end, q.width) != slot {
+				return 0, 0, fmt.Errorf("session end %d is in queue bucket %d", e.end, slot)
+			}
+		}
+		if err := queued(b); err != nil {
+			return 0, 0, err
+		}
+	}
+	for id := 0; id < s.n; id++ {
+		if s.sLive[id] && !seen[id] {
+			return 0, 0, fmt.Errorf("open session %d is not in the end queue", id)
+		}
+	}
+	return liveKeys, nopen, nil
 }

@@ -1,7 +1,9 @@
 package exec
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -32,6 +34,7 @@ type WindowAssign struct {
 	starts []int64 // window start of every output row
 	cols   []arrow.Array
 	raw    []byte
+	sspec  stateSpec
 }
 
 func newWindowAssign(spec *WindowAssignSpec, out, in *arrow.Schema) (*WindowAssign, error) {
@@ -56,7 +59,8 @@ func newWindowAssign(spec *WindowAssignSpec, out, in *arrow.Schema) (*WindowAssi
 			return nil, fmt.Errorf("window assign output column %s must be TIMESTAMP, is %s", out.Field(i).Name, out.Field(i).Type)
 		}
 	}
-	return &WindowAssign{win: w, in: in, schema: out, wm: MinWatermark}, nil
+	return &WindowAssign{win: w, in: in, schema: out, wm: MinWatermark,
+		sspec: stateSpec{{"window", windowDesc(&spec.Window)}}}, nil
 }
 
 // checkFixedWindow validates a tumble or hop window; for tumble it sets
@@ -254,5 +258,32 @@ func (w *WindowAssign) Watermark(wm int64) error {
 func (w *WindowAssign) Close() error {
 	releaseArrays(w.cols)
 	w.cols, w.idx, w.starts, w.raw = nil, nil, nil, nil
+	return nil
+}
+
+// Snapshot writes the last watermark: rows of windows it closed stay
+// late after a restart.
+func (w *WindowAssign) Snapshot(wr io.Writer) error {
+	if w.ctx == nil {
+		return errors.New("window assign: Snapshot before Open")
+	}
+	sw := newSnapWriter(wr, magicWindowAssign, w.sspec)
+	sw.i64(w.wm)
+	return sw.finish()
+}
+
+func (w *WindowAssign) Restore(rd io.Reader) error {
+	if w.ctx == nil {
+		return errors.New("window assign: Restore before Open")
+	}
+	r, err := openSnapshot(rd, magicWindowAssign, w.ctx.Name, w.sspec)
+	if err != nil {
+		return err
+	}
+	wm := r.i64("watermark")
+	if err := r.done(magicWindowAssign, w.ctx.Name); err != nil {
+		return err
+	}
+	w.wm = wm
 	return nil
 }
