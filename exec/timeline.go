@@ -111,6 +111,7 @@ type TimelineAggregate struct {
 	kStride  int
 	kwSess   int      // session windows: word of the current session's end
 	dueMark  []uint64 // keys already due at the current watermark
+	dictLive int      // strings in use at the last dictionary collection
 
 	// pending events
 	pTime  []int64
@@ -168,8 +169,9 @@ const noTime = math.MinInt64
 // noTimeW is noTime in a row word.
 const noTimeW = uint64(1) << 63
 
-// tlGroupSegs bounds the segments evaluated in one batch.
-const tlGroupSegs = 8192
+// tlGroupSegs bounds the segments evaluated in one batch (a variable so
+// tests can make a watermark's sweep span several batches).
+var tlGroupSegs = 8192
 
 const (
 	itemSeg uint8 = iota
@@ -1000,6 +1002,9 @@ func (a *TimelineAggregate) Watermark(wm int64) error {
 		a.freeAcc(x)
 	}
 	a.emitted = a.emitted[:0]
+	if err == nil {
+		a.maybeCompact()
+	}
 	a.ctx.Metrics.StateRows.Set(int64(a.liveKeys))
 	return err
 }

@@ -25,6 +25,7 @@ type orConfig struct {
 	keys, eventsPerKey  int
 	horizon             int64 // events fall in [0, horizon)
 	wmEvery, maxBatchSz int
+	manyCDNs            bool // CDN names mostly unique (dictionary churn)
 }
 
 type orEvent struct {
@@ -333,6 +334,9 @@ func orStream(rng *rand.Rand, c *orConfig) ([]hstep, [][]any) {
 			e := orEvent{key: key, t: t, seq: seq,
 				player: orPlayers[rng.Intn(len(orPlayers))], action: pick(0.6, "seek", "pause"),
 				cdn: pick(0.7, "C1", "C2"), bitrate: pick(0.5, 0.5, 1.5, 3.0, 4.5)}
+			if c.manyCDNs && e.cdn != nil && rng.Intn(2) == 0 {
+				e.cdn = fmt.Sprintf("cdn-%d", rng.Intn(1000000))
+			}
 			seq++
 			all = append(all, e)
 		}
@@ -435,10 +439,27 @@ func TestTimelineOracle(t *testing.T) {
 	if testing.Short() {
 		streams = 10
 	}
-	rng := rand.New(rand.NewSource(20261126))
+	runOracleStreams(t, streams, 20261126, nil)
+}
+
+// TestTimelineOracleCompacting checks against the oracle while the key
+// table is compacted and the dictionary collected at almost every
+// watermark, with mostly unique CDN names, and every sweep is cut into
+// batches of a few segments.
+func TestTimelineOracleCompacting(t *testing.T) {
+	defer func(k, d, g int) { tlCompactMin, tlDictGCMin, tlGroupSegs = k, d, g }(tlCompactMin, tlDictGCMin, tlGroupSegs)
+	tlCompactMin, tlDictGCMin, tlGroupSegs = 1, 1, 3
+	runOracleStreams(t, 10, 99, func(c *orConfig) { c.manyCDNs = true })
+}
+
+func runOracleStreams(t *testing.T, streams int, seed int64, adjust func(*orConfig)) {
+	rng := rand.New(rand.NewSource(seed))
 	sessions, rowsChecked := 0, 0
 	for s := 0; s < streams; s++ {
 		c := randomConfig(rng)
+		if adjust != nil {
+			adjust(c)
+		}
 		steps, want := orStream(rng, c)
 		got := runTimelineDirect(t, orSpec(c), steps, rng)
 		if g, w := sortRows(got), sortRows(normRows(want)); !rowsEqual(g, w) {

@@ -1,6 +1,8 @@
 package exec
 
 import (
+	"fmt"
+	"math"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -305,4 +307,67 @@ func TestTimelineHandCases(t *testing.T) {
 			want: [][]any{r("s1", 0, 10000, 2, 7000), r(nil, 0, 10000, 1, 5000)},
 		},
 	})
+}
+
+// TestTimelineValueTypes carries every SQL type through tl_latest,
+// tl_prior, tl_value_at_end and tl_duration_in_state (values are held as
+// words between batches and rebuilt into columns).
+func TestTimelineValueTypes(t *testing.T) {
+	in := evSchema
+	states := []TimelineState{
+		{Kind: StateLatest, Arg: evCol(evID), Type: tBig},
+		{Kind: StateLatest, Arg: evCol(evI), Type: tInt},
+		{Kind: StateLatest, Arg: evCol(evV), Type: tDbl},
+		{Kind: StateLatest, Arg: evCol(evD), Type: tDec},
+		{Kind: StateLatest, Arg: evCol(evFlag), Type: tBool},
+		{Kind: StateLatest, Arg: evCol(evS), Type: tStr},
+		{Kind: StatePrior, Arg: evCol(evD), N: 1, Type: tDec},
+		{Kind: StatePrior, Arg: evCol(evTs), N: 2, Type: tTs},
+	}
+	ref := func(i int) *expr.ColumnRef { return &expr.ColumnRef{Index: i, Type: states[i].Type} }
+	var aggs []TimelineAgg
+	for i, st := range states {
+		aggs = append(aggs, TimelineAgg{Kind: TLValueAtEnd, Arg: ref(i), Type: st.Type, Name: fmt.Sprintf("v%d", i)})
+	}
+	aggs = append(aggs,
+		TimelineAgg{Kind: TLDurationInState, Arg: ref(3), Type: tBig, Name: "dec_in_state"},
+		TimelineAgg{Kind: TLDurationInState, Arg: ref(2), Type: tBig, Name: "dbl_in_state"},
+		TimelineAgg{Kind: TLDurationWhere, Arg: ref(4), Type: tBig, Name: "flag_ms"},
+		TimelineAgg{Kind: TLDurationWhere, Arg: call("gt", tBool, ref(1), lit(int64(5), tInt)), Type: tBig, Name: "i_gt_5_ms"},
+	)
+	spec := &TimelineSpec{
+		Keys: []expr.Expr{evCol(evK)}, KeyNames: []string{"k"}, Time: evCol(evTs),
+		Window: WindowSpec{Kind: TumbleWindow, Time: evCol(evTs), Size: 1000}, TTL: 1500,
+		States: states, Aggs: aggs,
+	}
+	var out []arrow.Field
+	for _, f := range aggs {
+		out = append(out, field(f.Name, f.Type))
+	}
+	node := tlNode(spec, in, out...)
+	// k, id, i, v, d, flag, s, ts. -0.0 and 0.0 are the same value for
+	// tl_duration_in_state, and the decimal 1.50 -> 1.50 is no change.
+	ev := func(ts int64, id any, i any, v any, d any, flag any, s any) []any {
+		return r("a", id, i, v, d, flag, s, ts)
+	}
+	runHarness(t, []harnessCase{{name: "types", node: node, inputs: []*arrow.Schema{in}, windowEnd: 2,
+		steps: []hstep{rows(
+			ev(100, int64(-7), int32(3), 0.0, "1.50", true, "x"),
+			ev(300, nil, int32(9), math.Copysign(0, -1), "1.50", false, nil),
+			ev(600, int64(1<<40), nil, nil, "-2.25", nil, "y\x00z"),
+			ev(800, nil, nil, 2.5, nil, true, ""),
+		), wmAt(MaxWatermark)},
+		want: [][]any{
+			// [0, 1000): prior(d) at the end is -2.25's predecessor 1.50;
+			// prior(ts, 2) is the event two back from 800: 300. d is -2.25
+			// since 600, v is 2.5 since 800 (0 -> -0 is no change); flag
+			// is true on [100, 300) and from 800; i > 5 from 300.
+			r("a", 0, 1000, int64(1<<40), 9, 2.5, "-2.25", true, "", "1.50", 300,
+				400, 200, 400, 700),
+			// The same state until the timeline ends at 800 + 1500.
+			r("a", 1000, 2000, int64(1<<40), 9, 2.5, "-2.25", true, "", "1.50", 300,
+				1400, 1200, 1000, 1000),
+			r("a", 2000, 3000, int64(1<<40), 9, 2.5, "-2.25", true, "", "1.50", 300,
+				1700, 1500, 300, 300),
+		}}})
 }
