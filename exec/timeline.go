@@ -694,8 +694,8 @@ func (a *TimelineAggregate) Open(ctx *OpContext, out Emitter) error {
 	return nil
 }
 
-// queueWidth is the due queue's bucket: the shortest period at which keys
-// come due over the ring's length.
+// queueWidth is the due queue's bucket: a small fraction of the shortest
+// period at which keys come due.
 func (a *TimelineAggregate) queueWidth() int64 {
 	p := a.ttl
 	switch a.win.Kind {
@@ -704,7 +704,7 @@ func (a *TimelineAggregate) queueWidth() int64 {
 	default:
 		p = min(p, a.win.Slide)
 	}
-	return max(1, p/tlRing)
+	return max(1, p/1024)
 }
 
 func (a *TimelineAggregate) Push(port int, b arrow.RecordBatch) error {

@@ -9,11 +9,12 @@ type tlDue struct {
 }
 
 // tlQueue finds the keys due at a watermark. It is a calendar queue: an
-// entry goes to the bucket of its end (bucket width a fraction of the
-// window period); buckets the watermark passed are due whole, and only
-// the bucket the watermark is in keeps a min-heap. The next tlRing
-// buckets are a ring of slices, later ones a map. Unlike endQueue it
-// keeps no spare buckets: at a window boundary one bucket holds an entry
+// entry goes to the bucket of its end (bucket width a small fraction of
+// the window period, so the watermark usually passes buckets whole);
+// buckets the watermark passed are due whole, and only entries behind the
+// watermark's own bucket go through a min-heap. The next tlRing buckets
+// are a ring of slices, later ones a map. Unlike endQueue it keeps only a
+// few small spare slices: at a window boundary one bucket holds an entry
 // for every key, and keeping that capacity around would cost more than
 // the rest of a key's state.
 type tlQueue struct {
@@ -21,10 +22,16 @@ type tlQueue struct {
 	cur   int64 // the watermark's bucket; entries of buckets up to it are in heap
 	ring  [tlRing][]tlDue
 	far   map[int64][]tlDue
+	farAt []int64 // min-heap of the far buckets' numbers
 	heap  []tlDue
+	spare [][]tlDue
 }
 
-const tlRing = 64
+const (
+	tlRing      = 256
+	tlSpares    = 16   // spare bucket slices kept
+	tlSpareSize = 2048 // largest spare kept, in entries
+)
 
 func newTLQueue(width int64) tlQueue {
 	return tlQueue{width: max(1, width), cur: MinWatermark}
@@ -42,12 +49,22 @@ func (q *tlQueue) push(e tlDue) {
 		q.heapPush(e)
 	case slot-q.cur <= tlRing:
 		b := &q.ring[ringIndex(slot)]
+		if *b == nil {
+			if n := len(q.spare); n > 0 {
+				*b = q.spare[n-1]
+				q.spare = q.spare[:n-1]
+			}
+		}
 		*b = append(*b, e)
 	default:
 		if q.far == nil {
 			q.far = map[int64][]tlDue{}
 		}
-		q.far[slot] = append(q.far[slot], e)
+		b, ok := q.far[slot]
+		if !ok {
+			q.farAt = heapPushI64(q.farAt, slot)
+		}
+		q.far[slot] = append(b, e)
 	}
 }
 
@@ -74,17 +91,20 @@ func (q *tlQueue) due(wm int64, visit func(tlDue)) {
 	for slot, last := q.cur+1, min(ws, satAdd(q.cur, tlRing)); slot <= last; slot++ {
 		i := ringIndex(slot)
 		b := q.ring[i]
+		if b == nil {
+			continue
+		}
 		take(b)
 		q.ring[i] = nil
-		if cap(b) <= 512 {
-			q.ring[i] = b[:0] // visit never pushes: b can be reused
+		if cap(b) <= tlSpareSize && len(q.spare) < tlSpares {
+			q.spare = append(q.spare, b[:0]) // visit never pushes: b can be reused
 		}
 	}
 	q.cur = ws
-	for slot, b := range q.far {
-		if slot > ws && slot-ws > tlRing {
-			continue
-		}
+	for len(q.farAt) > 0 && (q.farAt[0] <= ws || q.farAt[0]-ws <= tlRing) {
+		var slot int64
+		slot, q.farAt = heapPopI64(q.farAt)
+		b := q.far[slot]
 		delete(q.far, slot)
 		if slot <= ws {
 			take(b)
@@ -152,4 +172,39 @@ func (q *tlQueue) heapPop() tlDue {
 	}
 	q.heap = h
 	return top
+}
+
+func heapPushI64(h []int64, v int64) []int64 {
+	h = append(h, v)
+	for i := len(h) - 1; i > 0; {
+		p := (i - 1) / 2
+		if h[p] <= h[i] {
+			break
+		}
+		h[p], h[i] = h[i], h[p]
+		i = p
+	}
+	return h
+}
+
+func heapPopI64(h []int64) (int64, []int64) {
+	top := h[0]
+	last := len(h) - 1
+	h[0] = h[last]
+	h = h[:last]
+	for i := 0; ; {
+		l, r, m := 2*i+1, 2*i+2, i
+		if l < last && h[l] < h[m] {
+			m = l
+		}
+		if r < last && h[r] < h[m] {
+			m = r
+		}
+		if m == i {
+			break
+		}
+		h[i], h[m] = h[m], h[i]
+		i = m
+	}
+	return top, h
 }
