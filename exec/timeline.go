@@ -162,6 +162,7 @@ type TimelineAggregate struct {
 	outVals  tlWords
 	outI64   []int64
 	outOK    []bool
+	sink     uint64 // keeps the prefetching loads of finishGroup
 }
 
 const noTime = math.MinInt64

@@ -47,6 +47,16 @@ func (a *TimelineAggregate) finishGroup() error {
 	if len(a.group) == 0 {
 		return nil
 	}
+	// Touch every key's first accumulator row in one pass of independent
+	// loads, so their cache misses overlap instead of coming one per key
+	// in the fold below.
+	var sink uint64
+	for _, run := range a.group {
+		if h := lo32(a.kRows[int(run.k)*a.kStride+kwLinks]); h != 0 {
+			sink += a.aRows[int(h-1)*a.aStride]
+		}
+	}
+	a.sink = sink
 	if err := a.evalSegments(); err != nil {
 		return err
 	}
