@@ -97,6 +97,9 @@ type TimelineAggregate struct {
 	timeX      *exprInput
 	plainX     []*exprInput // nil for count(*)
 	plainTypes []arrow.DataType
+	plainKinds []tlKind
+	plainIn    []tlWords // per plain aggregate: its argument per pending event
+	plainB     []tlWords // per plain aggregate: its argument per input row (Push scratch)
 	having     *exprInput
 	states     []*tlState
 	aggs       []*tlAgg
@@ -114,12 +117,10 @@ type TimelineAggregate struct {
 	dictLive int      // strings in use at the last dictionary collection
 
 	// pending events
-	pTime  []int64
-	pNext  []uint32 // next older pending event of the key + 1
-	pChunk []uint32
-	pRow   []int32
-	pFree  []uint32
-	npend  int // live pending events
+	pTime []int64
+	pNext []uint32 // next older pending event of the key + 1
+	pFree []uint32
+	npend int // live pending events
 
 	// accumulators (one per open key x window): rows of aStride words
 	aRows   []uint64
@@ -128,8 +129,6 @@ type TimelineAggregate struct {
 	aFree   []uint32
 	nacc    int
 	plain   *aggSet
-	chunks  []tlChunk
-	cFree   []uint32
 
 	queue tlQueue
 
@@ -190,19 +189,13 @@ type tlKeyRun struct {
 	pendMin int64 // earliest pending event left (>= the watermark)
 }
 
+// tlPlainEntry folds pending event ev into accumulator acc; pass
+// numbers the windows of one event (hop), so an event appears once per
+// kernel call.
 type tlPlainEntry struct {
-	pass  int32
-	chunk uint32
-	row   int32
-	acc   uint32
-}
-
-// tlChunk holds the plain aggregates' argument columns of one input batch
-// while events of it are pending.
-type tlChunk struct {
-	arrs []arrow.Array
-	n    int
-	refs int
+	pass int32
+	ev   uint32
+	acc  uint32
 }
 
 // Key rows. A key's state is one row of words: a fixed header, then
@@ -495,6 +488,14 @@ func newTimelineAggregate(spec *TimelineSpec, out, in *arrow.Schema) (*TimelineA
 			return nil, fmt.Errorf("aggregate %s: %w", f.Name, err)
 		}
 		a.plainTypes = append(a.plainTypes, at)
+		var vk tlKind
+		if at != nil {
+			var err error
+			if vk, err = tlKindOf(at); err != nil {
+				return nil, fmt.Errorf("aggregate %s: %w", f.Name, err)
+			}
+		}
+		a.plainKinds = append(a.plainKinds, vk)
 	}
 	c += len(spec.Plain)
 	fields := make([]arrow.Field, len(spec.States))
@@ -649,6 +650,8 @@ func (a *TimelineAggregate) Open(ctx *OpContext, out Emitter) error {
 		}
 		a.plainX = append(a.plainX, x)
 	}
+	a.plainIn = make([]tlWords, len(a.plainX))
+	a.plainB = make([]tlWords, len(a.plainX))
 	for i, s := range a.states {
 		if s.in, err = newExprInput(s.argE, a.in, alloc); err != nil {
 			return fmt.Errorf("state %d %s: %w", i, s.kind, err)
@@ -769,12 +772,6 @@ func (a *TimelineAggregate) Push(port int, b arrow.RecordBatch) error {
 	if err := a.evalInputs(b, n); err != nil {
 		return err
 	}
-	chunk := ^uint32(0)
-	if len(a.plainX) > 0 {
-		if chunk, err = a.newChunk(b); err != nil {
-			return err
-		}
-	}
 	for _, i := range a.sel {
 		k, t := a.kids[i], ts[i]
 		row := a.krow(k)
@@ -799,9 +796,14 @@ func (a *TimelineAggregate) Push(port int, b arrow.RecordBatch) error {
 				g.pStart[e], g.pEnd[e] = g.bStart[i], g.bEnd[i]
 			}
 		}
-		if chunk != ^uint32(0) {
-			a.pChunk[e], a.pRow[e] = chunk, i
-			a.chunks[chunk].refs++
+		for j, x := range a.plainX {
+			if x != nil {
+				pv, bv := &a.plainIn[j], &a.plainB[j]
+				pv.w[e], pv.ok[e] = bv.w[i], bv.ok[i]
+				if pv.hi != nil {
+					pv.hi[e] = bv.hi[i]
+				}
+			}
 		}
 		due := t
 		if t < math.MaxInt64 {
@@ -836,6 +838,21 @@ func (a *TimelineAggregate) evalInputs(b arrow.RecordBatch, n int) error {
 			return fmt.Errorf("state %d %s: %w", i, s.kind, err)
 		}
 	}
+	for j, x := range a.plainX {
+		if x == nil {
+			continue
+		}
+		arr, err := x.eval(b)
+		if err != nil {
+			return fmt.Errorf("aggregate %s: %w", a.spec.Plain[j].Name, err)
+		}
+		a.plainB[j].resize(n, a.plainKinds[j])
+		err = loadWords(arr, &a.dict, &a.plainB[j])
+		arr.Release()
+		if err != nil {
+			return fmt.Errorf("aggregate %s: %w", a.spec.Plain[j].Name, err)
+		}
+	}
 	for i, g := range a.aggs {
 		if g.kind != TLDurationBetween {
 			continue
@@ -854,40 +871,6 @@ func (a *TimelineAggregate) evalInputs(b arrow.RecordBatch, n int) error {
 		}
 	}
 	return nil
-}
-
-func (a *TimelineAggregate) newChunk(b arrow.RecordBatch) (uint32, error) {
-	arrs := make([]arrow.Array, len(a.plainX))
-	for i, x := range a.plainX {
-		if x == nil {
-			continue
-		}
-		arr, err := x.eval(b)
-		if err != nil {
-			releaseArrays(arrs)
-			return 0, fmt.Errorf("aggregate %s: %w", a.spec.Plain[i].Name, err)
-		}
-		arrs[i] = arr
-	}
-	c := tlChunk{arrs: arrs, n: int(b.NumRows())}
-	if n := len(a.cFree); n > 0 {
-		id := a.cFree[n-1]
-		a.cFree = a.cFree[:n-1]
-		a.chunks[id] = c
-		return id, nil
-	}
-	a.chunks = append(a.chunks, c)
-	return uint32(len(a.chunks) - 1), nil
-}
-
-func (a *TimelineAggregate) unrefChunk(id uint32) {
-	c := &a.chunks[id]
-	c.refs--
-	if c.refs == 0 {
-		releaseArrays(c.arrs)
-		c.arrs = nil
-		a.cFree = append(a.cFree, id)
-	}
 }
 
 func (a *TimelineAggregate) releaseKeyArrs() {
@@ -937,9 +920,10 @@ func (a *TimelineAggregate) allocPending() uint32 {
 	m := int(e) + 1
 	a.pTime = append(a.pTime, 0)
 	a.pNext = append(a.pNext, 0)
-	if len(a.plainX) > 0 {
-		a.pChunk = append(a.pChunk, 0)
-		a.pRow = append(a.pRow, 0)
+	for j, x := range a.plainX {
+		if x != nil {
+			a.plainIn[j].resize(m, a.plainKinds[j])
+		}
 	}
 	for _, s := range a.states {
 		if s.pred() {
@@ -1181,11 +1165,6 @@ func (a *TimelineAggregate) filterHaving(out arrow.RecordBatch) (arrow.RecordBat
 
 func (a *TimelineAggregate) Close() error {
 	a.releaseKeyArrs()
-	for i := range a.chunks {
-		releaseArrays(a.chunks[i].arrs)
-		a.chunks[i].arrs = nil
-	}
-	a.chunks, a.cFree = nil, nil
 	a.kt, a.plain = nil, nil
 	a.liveKeys, a.npend = 0, 0
 	a.queue = newTLQueue(a.queueWidth())

@@ -210,8 +210,9 @@ func timelineStateBytes(a *TimelineAggregate) int64 {
 	add(cap(a.pTime), 8)
 	add(cap(a.pNext), 4)
 	add(cap(a.pFree), 4)
-	add(cap(a.pChunk), 4)
-	add(cap(a.pRow), 4)
+	for j := range a.plainIn {
+		words(&a.plainIn[j])
+	}
 	for _, s := range a.states {
 		words(&s.pv)
 	}

@@ -92,6 +92,17 @@ func (a *TimelineAggregate) forStrings(f func(w *uint64)) {
 				}
 			}
 		}
+		for j, vk := range a.plainKinds {
+			if vk != tlStr || a.plainX[j] == nil {
+				continue
+			}
+			pv := &a.plainIn[j]
+			for e := hi32(row[kwLinks]); e != 0; e = a.pNext[e-1] {
+				if pv.ok[e-1] {
+					f(&pv.w[e-1])
+				}
+			}
+		}
 		for _, g := range a.aggs {
 			if g.vk == tlStr && g.kind == TLDurationInState && getBit(row, g.bRunOK) {
 				f(&row[g.wRun])

@@ -15,7 +15,7 @@ import (
 // their state snapshots, and event groups), the arguments are evaluated
 // on all segments of the group at once, the second pass folds them into
 // the window accumulators, and the plain aggregates take the group's
-// events with one kernel call per input chunk.
+// events with one kernel call per aggregate (and hop pass).
 
 func (a *TimelineAggregate) sweep(keys []uint32) error {
 	a.resetGroup()
@@ -65,9 +65,6 @@ func (a *TimelineAggregate) finishGroup() error {
 	}
 	err := a.updatePlain()
 	for _, e := range a.swept {
-		if len(a.plainX) > 0 {
-			a.unrefChunk(a.pChunk[e])
-		}
 		a.freePending(e)
 	}
 	a.swept = a.swept[:0]
@@ -527,7 +524,7 @@ func (a *TimelineAggregate) foldEvents(k uint32, it int32) {
 		}
 		if len(a.plainX) > 0 {
 			for _, e := range a.swept[a.itX[it]:a.itY[it]] {
-				a.plainEnt = append(a.plainEnt, tlPlainEntry{pass: pass, chunk: a.pChunk[e], row: a.pRow[e], acc: x})
+				a.plainEnt = append(a.plainEnt, tlPlainEntry{pass: pass, ev: e, acc: x})
 			}
 		}
 		pass++
@@ -611,37 +608,50 @@ func (a *TimelineAggregate) foldSegment(k uint32, it int32) {
 
 // ---- plain aggregates
 
-// updatePlain folds the group's events into the plain aggregates: the
-// entries of one input chunk (and one hop pass, so a row appears once)
-// go to the kernels in one call.
+// updatePlain folds the group's events into the plain aggregates: per
+// hop pass (so an event appears once), the arguments of the pass's
+// events become one column per aggregate, folded by aggstate's kernels in
+// one call.
 func (a *TimelineAggregate) updatePlain() error {
 	ent := a.plainEnt
 	if len(ent) == 0 {
 		return nil
 	}
-	slices.SortFunc(ent, func(x, y tlPlainEntry) int {
-		if x.pass != y.pass {
-			return int(x.pass - y.pass)
-		}
-		if x.chunk != y.chunk {
-			return cmpInt64(int64(x.chunk), int64(y.chunk))
-		}
-		return int(x.row - y.row)
-	})
+	slices.SortStableFunc(ent, func(x, y tlPlainEntry) int { return int(x.pass - y.pass) })
 	for i := 0; i < len(ent); {
 		j := i
-		for j < len(ent) && ent[j].pass == ent[i].pass && ent[j].chunk == ent[i].chunk {
+		for j < len(ent) && ent[j].pass == ent[i].pass {
 			j++
 		}
-		c := &a.chunks[ent[i].chunk]
-		a.cgids = resizeSlice(a.cgids, c.n)
-		a.csel = a.csel[:0]
-		for _, e := range ent[i:j] {
-			a.cgids[e.row] = e.acc
-			a.csel = append(a.csel, e.row)
+		run := ent[i:j]
+		n := len(run)
+		a.cgids = resizeSlice(a.cgids, n)
+		for k, e := range run {
+			a.cgids[k] = e.acc
 		}
+		a.csel = identity(a.csel, n)
 		for p, st := range a.plain.aggs {
-			if err := st.update(a.cgids, a.csel, c.arrs[p]); err != nil {
+			var arr arrow.Array
+			if x := a.plainX[p]; x != nil {
+				pv, vk := &a.plainIn[p], a.plainKinds[p]
+				a.outVals.resize(n, vk)
+				for k, e := range run {
+					a.outVals.w[k], a.outVals.ok[k] = pv.w[e.ev], pv.ok[e.ev]
+					if vk == tlWide {
+						a.outVals.hi[k] = pv.hi[e.ev]
+					}
+				}
+				var err error
+				arr, err = buildWordsColumn(a.ctx.Alloc, a.plainTypes[p], n, a.outVals.w, a.outVals.hi, a.outVals.ok, &a.dict)
+				if err != nil {
+					return fmt.Errorf("aggregate %s: %w", a.spec.Plain[p].Name, err)
+				}
+			}
+			err := st.update(a.cgids, a.csel, arr)
+			if arr != nil {
+				arr.Release()
+			}
+			if err != nil {
 				return fmt.Errorf("aggregate %s: %w", a.spec.Plain[p].Name, err)
 			}
 		}
