@@ -79,8 +79,9 @@ import (
 // accumulators a struct of arrays indexed by accumulator id (a key has
 // one open window for tumble and session windows, size/slide for hop),
 // with count(*), sum ... of the plain aggregates in an aggSet row per
-// accumulator, updated with aggstate's kernels over the retained input
-// argument columns.
+// accumulator, updated with aggstate's kernels; their arguments wait in
+// word form with the pending events, so no input batch is kept alive.
+// State survives restarts through Snapshot/Restore (timeline_snapshot.go).
 type TimelineAggregate struct {
 	opBase
 	spec     *TimelineSpec
