@@ -232,3 +232,72 @@ func timelineStateBytes(a *TimelineAggregate) int64 {
 	add(cap(a.dueMark), 8)
 	return n
 }
+
+// BenchmarkTimelineChurn is the CIR query over sessions that come and go:
+// each event belongs to one of 20,000 consecutive session ids that slide
+// forward (a session lives about 40 s of event time, timeline_ttl 30 s),
+// so keys are freed and the key table compacted as the stream goes. It
+// reports events/s (input building included) and the live sessions and
+// key table size at the end, which must stay bounded by the sessions
+// alive, not those ever seen.
+func BenchmarkTimelineChurn(b *testing.B) {
+	node := specFixtureNode()
+	spec := node.Spec.(*TimelineSpec)
+	spec.Aggs = spec.Aggs[:1]
+	spec.TTL = 30_000
+	spec.Window.Size = 60_000
+	node.Schema = schema(node.Schema.Fields()[:4]...)
+	alloc := memory.NewGoAllocator()
+	op, err := NewOperator(node, []*arrow.Schema{hbSchema})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := &OpContext{Name: "churn", Alloc: alloc, Metrics: &OpMetrics{}}
+	if err := op.Open(ctx, &countingEmitter{}); err != nil {
+		b.Fatal(err)
+	}
+	tl := op.(*TimelineAggregate)
+	rng := rand.New(rand.NewSource(4))
+	const window = 20_000
+	t, maxT, seen := int64(0), int64(0), 0
+	push := func() {
+		bld := array.NewRecordBuilder(alloc, hbSchema)
+		for i := 0; i < hbBatch; i++ {
+			t++ // 1000 events/s of event time
+			ts := max(0, t-rng.Int63n(500))
+			maxT = max(maxT, ts)
+			// Session ids slide forward by one every 2 ms: an id is drawn
+			// for about 40 s.
+			id := int(t/2) + rng.Intn(window)
+			seen = max(seen, id)
+			bld.Field(hbSession).(*array.StringBuilder).Append(fmt.Sprintf("s%09d", id))
+			bld.Field(hbTs).(*array.TimestampBuilder).Append(arrow.Timestamp(ts))
+			bld.Field(hbPlayer).(*array.StringBuilder).Append(hbPlayers[rng.Intn(len(hbPlayers))])
+			bld.Field(hbAction).(*array.StringBuilder).AppendNull()
+			bld.Field(hbCdn).(*array.StringBuilder).Append("C1")
+			bld.Field(hbBitrate).(*array.Float64Builder).AppendNull()
+		}
+		batch := bld.NewRecordBatch()
+		bld.Release()
+		if err := op.Push(0, batch); err != nil {
+			b.Fatal(err)
+		}
+		batch.Release()
+		if err := op.Watermark(maxT - 1000); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ResetTimer()
+	start := time.Now()
+	for i := 0; i < b.N; i++ {
+		push()
+	}
+	b.ReportMetric(float64(b.N*hbBatch)/time.Since(start).Seconds(), "events/s")
+	b.ReportMetric(float64(tl.liveKeys), "live")
+	b.ReportMetric(float64(tl.kt.n), "keys")
+	b.ReportMetric(float64(seen), "seen")
+	if b.N >= 1000 && tl.kt.n > 4*max(tl.liveKeys, tlCompactMin) {
+		b.Fatalf("key table holds %d keys for %d live sessions", tl.kt.n, tl.liveKeys)
+	}
+	_ = op.Close()
+}
