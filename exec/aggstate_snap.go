@@ -213,6 +213,11 @@ func (a *distinctAgg) load(r *snapReader, n int, what string) {
 			return
 		}
 	}
+	if st.kind == kindBytes {
+		a.set.reserve(len(gids), len(st.arena))
+	} else {
+		a.set.reserve(len(gids), 0)
+	}
 	var sel []int32
 	for lo := 0; lo < len(gids); {
 		hi := min(len(gids), lo+loadChunk)

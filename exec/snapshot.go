@@ -7,6 +7,7 @@ import (
 	"hash/crc32"
 	"hash/fnv"
 	"io"
+	"slices"
 	"strings"
 	"unsafe"
 )
@@ -88,14 +89,23 @@ func (s stateSpec) hash() uint64 {
 // changed says what differs between the spec a snapshot was taken with
 // (was) and the operator's (now).
 func (s stateSpec) changed(was stateSpec) string {
-	if len(was) == len(s) {
-		for i := range s {
-			if s[i].name != was[i].name {
-				break
-			}
-			if s[i].value != was[i].value {
-				return fmt.Sprintf("its %s changed (checkpoint: %s; now: %s)", s[i].name, was[i].value, s[i].value)
-			}
+	old := map[string]string{}
+	for _, f := range was {
+		old[f.name] = f.value
+	}
+	for _, f := range s {
+		v, ok := old[f.name]
+		switch {
+		case !ok:
+			return fmt.Sprintf("it now has a %s (%s) it did not have at the checkpoint", f.name, f.value)
+		case v != f.value:
+			return fmt.Sprintf("its %s changed (checkpoint: %s; now: %s)", f.name, v, f.value)
+		}
+		delete(old, f.name)
+	}
+	for _, f := range was {
+		if _, ok := old[f.name]; ok {
+			return fmt.Sprintf("it had a %s (%s) at the checkpoint and has none now", f.name, f.value)
 		}
 	}
 	return fmt.Sprintf("its spec changed (checkpoint: %s; now: %s)", was, s)
@@ -427,7 +437,14 @@ func (r *snapReader) bools(want int, what string) []bool {
 // spec) and returns a reader positioned at the body.
 func openSnapshot(rd io.Reader, magic, name string, spec stateSpec) (*snapReader, error) {
 	kind := snapKinds[magic]
-	data, err := io.ReadAll(rd)
+	var data []byte
+	var err error
+	if sized, ok := rd.(interface{ Len() int }); ok { // bytes.Reader: one exact allocation
+		data = make([]byte, sized.Len())
+		_, err = io.ReadFull(rd, data)
+	} else {
+		data, err = io.ReadAll(rd)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s %q: reading the snapshot: %w", kind, name, err)
 	}
@@ -652,6 +669,13 @@ func (t *keyTable) load(cols []keyStore, n int) error {
 		}
 		return nil
 	}
+	arena := 0
+	for c := range cols {
+		if cols[c].kind == kindBytes {
+			arena += cols[c].offs[n]
+		}
+	}
+	t.reserve(n, arena)
 	vecs := make([]keyVec, len(cols))
 	var hashes []uint64
 	var sel []int32
@@ -682,6 +706,39 @@ func (t *keyTable) load(cols []keyStore, n int) error {
 		lo = hi
 	}
 	return nil
+}
+
+// reserve makes room for n more keys holding arena bytes of strings in
+// all, so loading a snapshot grows nothing step by step.
+func (t *keyTable) reserve(n, arena int) {
+	want := t.n + n
+	if t.growAt < want {
+		nslots := int(t.mask + 1)
+		for nslots/2 < want {
+			nslots *= 2
+		}
+		if t.n == 0 {
+			t.alloc(nslots)
+		} else {
+			for t.growAt < want {
+				t.grow()
+			}
+		}
+	}
+	t.hashes = slices.Grow(t.hashes, n)
+	for c := range t.cols {
+		st := &t.cols[c]
+		st.nulls = slices.Grow(st.nulls, n)
+		switch st.kind {
+		case kindWord:
+			st.words = slices.Grow(st.words, n)
+		case kindWide:
+			st.words, st.hi = slices.Grow(st.words, n), slices.Grow(st.hi, n)
+		case kindBytes:
+			st.offs = slices.Grow(st.offs, n)
+			st.arena = slices.Grow(st.arena, arena)
+		}
+	}
 }
 
 // vec points v at entries [lo, hi) of st, as if they were a batch.
