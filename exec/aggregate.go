@@ -507,8 +507,8 @@ func (a *HashAggregate) Close() error {
 // open windows by start, each its bounds and group table. Group ids are
 // kept, so output order after a restore is what it would have been.
 func (a *HashAggregate) Snapshot(w io.Writer) error {
-	if a.ctx == nil {
-		return errors.New("hash aggregate: Snapshot before Open")
+	if a.ctx == nil || (a.upd == nil && a.windows == nil) {
+		return errors.New("hash aggregate: Snapshot outside Open and Close")
 	}
 	sw := newSnapWriter(w, magicHashAgg, a.sspec)
 	sw.i64(a.wm)

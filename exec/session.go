@@ -612,8 +612,8 @@ func (q *endQueue) popSlot() int64 {
 // buckets in the order of the bucket heap), since which sessions close
 // together and in what order depends on it.
 func (a *SessionAggregate) Snapshot(w io.Writer) error {
-	if a.ctx == nil {
-		return errors.New("session aggregate: Snapshot before Open")
+	if a.ctx == nil || a.kt == nil {
+		return errors.New("session aggregate: Snapshot outside Open and Close")
 	}
 	n := a.nsess
 	if len(a.keyHead) < a.kt.n || len(a.aggs.rows.buf) < n*int(a.aggs.rows.stride/8) {
@@ -641,30 +641,45 @@ func (a *SessionAggregate) Snapshot(w io.Writer) error {
 	return sw.finish()
 }
 
-// putEnds writes queue entries as three columns: end, session, generation.
+// putEnds writes queue entries as three columns: end, session,
+// generation.
 func putEnds(w *snapWriter, es []sessionEnd) {
 	w.count(len(es))
 	for i := 0; i < len(es); {
-		dst, k := w.span(len(es)-i, 16)
+		dst, k := w.span(len(es)-i, 8)
 		for j, e := range es[i : i+k] {
-			binary.LittleEndian.PutUint64(dst[16*j:], uint64(e.end))
-			binary.LittleEndian.PutUint32(dst[16*j+8:], e.sid)
-			binary.LittleEndian.PutUint32(dst[16*j+12:], e.gen)
+			binary.LittleEndian.PutUint64(dst[8*j:], uint64(e.end))
+		}
+		i += k
+	}
+	w.count(len(es))
+	for i := 0; i < len(es); {
+		dst, k := w.span(len(es)-i, 4)
+		for j, e := range es[i : i+k] {
+			binary.LittleEndian.PutUint32(dst[4*j:], e.sid)
+		}
+		i += k
+	}
+	w.count(len(es))
+	for i := 0; i < len(es); {
+		dst, k := w.span(len(es)-i, 4)
+		for j, e := range es[i : i+k] {
+			binary.LittleEndian.PutUint32(dst[4*j:], e.gen)
 		}
 		i += k
 	}
 }
 
 func getEnds(r *snapReader, what string) []sessionEnd {
-	n := r.count(-1, 16, what)
-	src := r.take(16*n, what)
+	ends := getWords[int64](r, -1, what+" ends")
+	sids := getU32s[uint32](r, len(ends), what+" sessions")
+	gens := getU32s[uint32](r, len(ends), what+" generations")
 	if r.err != nil {
 		return nil
 	}
-	es := make([]sessionEnd, n)
+	es := make([]sessionEnd, len(ends))
 	for j := range es {
-		es[j] = sessionEnd{end: int64(binary.LittleEndian.Uint64(src[16*j:])),
-			sid: binary.LittleEndian.Uint32(src[16*j+8:]), gen: binary.LittleEndian.Uint32(src[16*j+12:])}
+		es[j] = sessionEnd{end: ends[j], sid: sids[j], gen: gens[j]}
 	}
 	return es
 }
