@@ -48,6 +48,9 @@ type Job struct {
 	opened  []*runNode
 	live    int   // sources not yet exhausted
 	epoch   int64 // last checkpoint epoch
+	// checkpointing is set when opts.Checkpoint is and every stateful
+	// operator and source supports it; otherwise commits only commit.
+	checkpointing bool
 }
 
 type portRef struct {
@@ -228,6 +231,18 @@ func (j *Job) Run(ctx context.Context) (err error) {
 		}
 		j.opened = append(j.opened, rn)
 	}
+	if j.opts.Checkpoint != nil {
+		if err := j.Checkpointable(); err != nil {
+			j.opts.Logger.Warn("running without checkpoints: a restart recomputes from the sources' start", "reason", err)
+		} else {
+			j.checkpointing = true
+		}
+	}
+	if j.opts.Restore != nil {
+		if err := j.Checkpointable(); err != nil {
+			return fmt.Errorf("cannot resume: %w", err)
+		}
+	}
 	if err := j.restoreNodes(); err != nil {
 		return err
 	}
@@ -311,10 +326,12 @@ func (j *Job) Run(ctx context.Context) (err error) {
 				return err
 			}
 			if j.live == 0 {
-				return j.commit(ctx)
+				return j.commit(context.WithoutCancel(ctx))
 			}
 		case <-ticker.C:
-			if err := j.commit(ctx); err != nil {
+			// A commit that started finishes even if the job is being
+			// stopped: cutting it short would only waste it.
+			if err := j.commit(context.WithoutCancel(ctx)); err != nil {
 				return err
 			}
 		case <-ctx.Done():
@@ -399,7 +416,7 @@ func (j *Job) commit(ctx context.Context) error {
 			}
 		}
 	}
-	if j.opts.Checkpoint != nil {
+	if j.checkpointing {
 		cp, err := j.snapshot()
 		if err != nil {
 			return err

@@ -114,7 +114,10 @@ func runCmd(stderr io.Writer) *cobra.Command {
 	f.StringVar(&o.Listen, "listen", "127.0.0.1:7070", "address of the HTTP endpoint (POST /query, GET /metrics, GET /jobs); empty disables it")
 	f.StringVar(&o.Token, "token", "", "bearer token the endpoint requires (default $SPATE_TOKEN); required off loopback")
 	f.DurationVar(&o.QueryTimeout, "query-timeout", 30*time.Second, "time limit of one query on the endpoint")
-	f.DurationVar(&o.CommitInterval, "commit-interval", 0, "how often materialized views are committed (default 1s)")
+	f.DurationVar(&o.CommitInterval, "checkpoint-interval", 0, "how often views are committed together with a checkpoint (default 1s)")
+	f.DurationVar(&o.CommitInterval, "commit-interval", 0, "same as --checkpoint-interval")
+	f.MarkHidden("commit-interval")
+	f.BoolVar(&o.ResetState, "reset-state", false, "forget the pipeline's checkpoint and recompute its views from the start of its sources")
 	return c
 }
 

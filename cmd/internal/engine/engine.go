@@ -33,6 +33,7 @@ type RunOptions struct {
 	Token          string        // bearer token the endpoint requires ("" = none; required off loopback)
 	QueryTimeout   time.Duration // time limit of one POST /query (default 30 s)
 	CommitInterval time.Duration
+	ResetState     bool      // forget the checkpoint; recompute from the sources' start
 	Status         io.Writer // progress output (stderr); nil for none
 	Logger         *slog.Logger
 	// Ready, when set, receives the brokers in use (the embedded broker's
@@ -124,7 +125,8 @@ func Run(ctx context.Context, file string, o RunOptions) error {
 		return err
 	}
 	defer h.Close()
-	job, err := h.StartJob(JobSpec{ID: jobIDFor(file), File: file, Source: src, Pipeline: p, ExitAtEnd: o.ExitAtEnd})
+	job, err := h.StartJob(JobSpec{ID: jobIDFor(file), File: file, Source: src, Pipeline: p, ExitAtEnd: o.ExitAtEnd,
+		ResetState: o.ResetState})
 	if err != nil {
 		return err
 	}

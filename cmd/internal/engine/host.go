@@ -2,6 +2,10 @@ package engine
 
 import (
 	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -59,6 +63,9 @@ func OpenHost(o HostOptions) (*Host, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot open database %s: %w", o.DB, err)
 	}
+	// Sinks stage their rows at a commit and the store writes them with
+	// the job's checkpoint, in one transaction.
+	store.SetCheckpointMode(true)
 	h.brokers = o.Brokers
 	if h.brokers == "" {
 		b, err := kafka.StartEmbedded(filepath.Join(o.StateDir, "kafka"), 9092)
@@ -125,6 +132,9 @@ type JobSpec struct {
 	Pipeline  *planner.Pipeline
 	ExitAtEnd bool
 	Submitted time.Time // zero: now
+	// ResetState forgets the job's checkpoint and recomputes its views
+	// from the start of its sources (also when the pipeline changed).
+	ResetState bool
 	// OnEnd runs on the job's goroutine once it stopped.
 	OnEnd func(*Job)
 }
@@ -214,9 +224,11 @@ func (e *ViewClashError) Error() string {
 // ErrHostClosed is returned by StartJob once the host is closing.
 var ErrHostClosed = errors.New("spate is shutting down")
 
-// StartJob compiles (unless given compiled) and starts a job. Its views
-// start from empty tables: there are no checkpoints to resume from yet,
-// so a job recomputes them from the start of its sources.
+// StartJob compiles (unless given compiled) and starts a job. A job with a
+// checkpoint of the same plan resumes from it; one without starts its
+// views from empty tables and recomputes them from its sources' start; one
+// whose pipeline changed since its checkpoint is refused unless
+// spec.ResetState.
 func (h *Host) StartJob(spec JobSpec) (*Job, error) {
 	p := spec.Pipeline
 	if p == nil {
@@ -256,12 +268,33 @@ func (h *Host) StartJob(spec JobSpec) (*Job, error) {
 	log := h.log.With("job", spec.ID)
 	ctx, cancel := context.WithCancel(context.Background())
 	j.cancel = cancel
-	if err := h.store.DropTables(ctx, j.Views); err != nil {
+	restore, err := h.restorePoint(ctx, spec, p)
+	if err != nil {
 		cancel()
 		return nil, err
 	}
+	if restore == nil {
+		// Nothing to resume: the views start from empty tables.
+		if err := h.store.DropTables(ctx, j.Views); err != nil {
+			cancel()
+			return nil, err
+		}
+	} else {
+		log.Info("resuming from checkpoint", "epoch", restore.Epoch)
+	}
+	plan := planFingerprint(p)
 	ej, err := exec.NewJob(p.Graph, h.connectors(j, spec.ExitAtEnd, log), exec.JobOptions{
 		DeadLetters: h.store.DeadLetters(),
+		Restore:     restore,
+		// The sinks staged their rows (the store is in checkpoint mode):
+		// they, the dead letters and the checkpoint commit in one
+		// DuckDB transaction, so a crash can never separate rows from
+		// the offsets that produced them.
+		Checkpoint: func(ctx context.Context, cp *exec.Checkpoint) error {
+			return h.store.Commit(ctx, func(tx *sql.Tx) error {
+				return duckdb.SaveCheckpoint(ctx, tx, duckdb.Checkpoint{Job: spec.ID, Plan: plan, Epoch: cp.Epoch, State: cp.Encode()})
+			})
+		},
 		OnCommit: func(ctx context.Context) error {
 			// The runtime commits every sink, then (with checkpoints)
 			// the checkpoint, then calls OnCommit: the round started at
@@ -479,4 +512,62 @@ func (t timedSink) Commit(ctx context.Context) error {
 type timedSnapshotSink struct {
 	timedSink
 	exec.Snapshotter
+}
+
+// restorePoint loads the job's checkpoint when it may resume from it.
+func (h *Host) restorePoint(ctx context.Context, spec JobSpec, p *planner.Pipeline) (*exec.Checkpoint, error) {
+	stored, err := h.store.LoadCheckpoint(ctx, spec.ID)
+	if err != nil || stored == nil {
+		return nil, err
+	}
+	if spec.ResetState {
+		return nil, h.store.DeleteCheckpoint(ctx, spec.ID)
+	}
+	if changed := changedViews(stored.Plan, planFingerprint(p)); changed != "" {
+		return nil, fmt.Errorf("job %s: the pipeline changed since its last checkpoint (%s), so its state cannot be resumed; "+
+			"run with --reset-state to recompute its views from the start", spec.ID, changed)
+	}
+	cp, err := exec.DecodeCheckpoint(stored.State)
+	if err != nil {
+		return nil, fmt.Errorf("job %s: %w (run with --reset-state to start over)", spec.ID, err)
+	}
+	return cp, nil
+}
+
+// planFingerprint hashes each output's EXPLAIN tree, so a changed pipeline
+// can be told apart from the one that wrote a checkpoint, view by view.
+func planFingerprint(p *planner.Pipeline) string {
+	text, err := p.Explain("text")
+	if err != nil {
+		return ""
+	}
+	parts := map[string]string{}
+	for _, sec := range strings.Split(strings.TrimSpace(text), "\n\n") {
+		head, _, _ := strings.Cut(sec, "\n")
+		sum := sha256.Sum256([]byte(sec))
+		parts[head] = hex.EncodeToString(sum[:8])
+	}
+	b, _ := json.Marshal(parts) // map keys marshal sorted
+	return string(b)
+}
+
+// changedViews names the outputs whose plans differ ("" when none).
+func changedViews(old, cur string) string {
+	var a, b map[string]string
+	if json.Unmarshal([]byte(old), &a) != nil || json.Unmarshal([]byte(cur), &b) != nil {
+		return "its plan format changed"
+	}
+	var diff []string
+	for k, v := range b {
+		if a[k] != v {
+			diff = append(diff, k)
+		}
+	}
+	for k := range a {
+		if _, ok := b[k]; !ok {
+			diff = append(diff, k+" was removed")
+		}
+	}
+	sort.Strings(diff)
+	return strings.Join(diff, "; ")
 }
