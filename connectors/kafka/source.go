@@ -415,4 +415,5 @@ func (s *Source) Close() error {
 	}
 	return nil
 }
+
 var _ exec.Resumer = (*Source)(nil)
