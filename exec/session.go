@@ -452,7 +452,7 @@ func newEndQueue(width int64) endQueue {
 func (q *endQueue) push(e sessionEnd) {
 	slot := floorDiv(e.end, q.width)
 	if slot <= q.cur {
-		q.heapPush(e)
+		q.heap = heapPush(q.heap, e)
 		return
 	}
 	if q.last == nil || slot != q.lastSlot {
@@ -495,7 +495,7 @@ func (q *endQueue) due(wm int64, f func(sessionEnd) (int64, bool)) {
 		if slot == ws {
 			q.cur = ws
 			for _, e := range *b {
-				q.heapPush(e)
+				q.heap = heapPush(q.heap, e)
 			}
 		} else {
 			for _, e := range *b {
@@ -510,7 +510,9 @@ func (q *endQueue) due(wm int64, f func(sessionEnd) (int64, bool)) {
 
 func (q *endQueue) popDue(wm int64, visit func(sessionEnd)) {
 	for len(q.heap) > 0 && q.heap[0].end <= wm {
-		visit(q.heapPop())
+		var top sessionEnd
+		q.heap, top = heapPop(q.heap)
+		visit(top)
 	}
 }
 
@@ -528,43 +530,6 @@ func (q *endQueue) recycle(b *[]sessionEnd) {
 	if len(q.spare) < 64 {
 		q.spare = append(q.spare, b)
 	}
-}
-
-func (q *endQueue) heapPush(e sessionEnd) {
-	q.heap = append(q.heap, e)
-	h := q.heap
-	for i := len(h) - 1; i > 0; {
-		p := (i - 1) / 2
-		if h[p].end <= h[i].end {
-			break
-		}
-		h[p], h[i] = h[i], h[p]
-		i = p
-	}
-}
-
-func (q *endQueue) heapPop() sessionEnd {
-	h := q.heap
-	top := h[0]
-	last := len(h) - 1
-	h[0] = h[last]
-	h = h[:last]
-	for i := 0; ; {
-		l, r, m := 2*i+1, 2*i+2, i
-		if l < last && h[l].end < h[m].end {
-			m = l
-		}
-		if r < last && h[r].end < h[m].end {
-			m = r
-		}
-		if m == i {
-			break
-		}
-		h[i], h[m] = h[m], h[i]
-		i = m
-	}
-	q.heap = h
-	return top
 }
 
 func (q *endQueue) pushSlot(s int64) {

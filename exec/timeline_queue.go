@@ -46,7 +46,7 @@ func (q *tlQueue) push(e tlDue) {
 	}
 	switch {
 	case slot <= q.cur:
-		q.heapPush(e)
+		q.heap = heapPush(q.heap, e)
 	case slot-q.cur <= tlRing:
 		b := &q.ring[ringIndex(slot)]
 		if *b == nil {
@@ -84,7 +84,7 @@ func (q *tlQueue) due(wm int64, visit func(tlDue)) {
 			if e.end <= wm {
 				visit(e)
 			} else {
-				q.heapPush(e) // the watermark's own bucket
+				q.heap = heapPush(q.heap, e) // the watermark's own bucket
 			}
 		}
 	}
@@ -121,7 +121,9 @@ func (q *tlQueue) due(wm int64, visit func(tlDue)) {
 
 func (q *tlQueue) popDue(wm int64, visit func(tlDue)) {
 	for len(q.heap) > 0 && q.heap[0].end <= wm {
-		visit(q.heapPop())
+		var top tlDue
+		q.heap, top = heapPop(q.heap)
+		visit(top)
 	}
 }
 
@@ -135,43 +137,6 @@ func (q *tlQueue) all() []tlDue {
 		out = append(out, b...)
 	}
 	return out
-}
-
-func (q *tlQueue) heapPush(e tlDue) {
-	q.heap = append(q.heap, e)
-	h := q.heap
-	for i := len(h) - 1; i > 0; {
-		p := (i - 1) / 2
-		if h[p].end <= h[i].end {
-			break
-		}
-		h[p], h[i] = h[i], h[p]
-		i = p
-	}
-}
-
-func (q *tlQueue) heapPop() tlDue {
-	h := q.heap
-	top := h[0]
-	last := len(h) - 1
-	h[0] = h[last]
-	h = h[:last]
-	for i := 0; ; {
-		l, r, m := 2*i+1, 2*i+2, i
-		if l < last && h[l].end < h[m].end {
-			m = l
-		}
-		if r < last && h[r].end < h[m].end {
-			m = r
-		}
-		if m == i {
-			break
-		}
-		h[i], h[m] = h[m], h[i]
-		i = m
-	}
-	q.heap = h
-	return top
 }
 
 func heapPushI64(h []int64, v int64) []int64 {
