@@ -107,54 +107,17 @@ SELECT count(*) AS n, sum(auction) AS auctions, sum(bidder) AS bidders, sum(pric
 	}
 }
 
-// loadNexmarkOracle writes the three tables' JSONL and loads them into an
-// in-memory DuckDB as person, auction and bid, each with a seq column:
-// the row's position in its stream (the twins break top-N ties with it).
+// loadNexmarkOracle loads the events of cfg into an in-memory DuckDB
+// (LoadNexmarkTables: person, auction, bid, each with seq).
 func loadNexmarkOracle(t *testing.T, tmp string, cfg nexmark.Config) *sql.DB {
 	db, err := sql.Open("duckdb", "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	db.SetMaxOpenConns(1)
-	mustExec(t, db, "SET TimeZone = 'UTC'")
-	// One thread reads the file in order, so row_number() OVER () is the
-	// line number.
-	mustExec(t, db, "SET threads = 1")
-	mustExec(t, db, "SET preserve_insertion_order = true")
-	for _, table := range []string{"person", "auction", "bid"} {
-		file := filepath.Join(tmp, table+".jsonl")
-		f, err := os.Create(file)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := nexmark.WriteJSONL(f, table, cfg); err != nil {
-			t.Fatal(err)
-		}
-		if err := f.Close(); err != nil {
-			t.Fatal(err)
-		}
-		schema, err := nexmark.Schema(table)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var cols, sel []string
-		for _, fld := range schema.Fields() {
-			typ := map[string]string{"int64": "BIGINT", "utf8": "VARCHAR", "timestamp[ms]": "TIMESTAMP"}[fld.Type.String()]
-			if typ == "" {
-				t.Fatalf("nexmark column %s has type %s", fld.Name, fld.Type)
-			}
-			if typ == "TIMESTAMP" {
-				cols = append(cols, fmt.Sprintf("%q: 'VARCHAR'", fld.Name))
-				sel = append(sel, fmt.Sprintf(`"%[1]s"::TIMESTAMPTZ AT TIME ZONE 'UTC' AS "%[1]s"`, fld.Name))
-			} else {
-				cols = append(cols, fmt.Sprintf("%q: '%s'", fld.Name, typ))
-				sel = append(sel, fmt.Sprintf("%q", fld.Name))
-			}
-		}
-		mustExec(t, db, fmt.Sprintf("CREATE TABLE %s AS SELECT %s, row_number() OVER () AS seq FROM read_json('%s', format = 'newline_delimited', columns = {%s})",
-			table, strings.Join(sel, ", "), file, strings.Join(cols, ", ")))
+	if err := LoadNexmarkTables(context.Background(), db, tmp, cfg); err != nil {
+		t.Fatal(err)
 	}
-	mustExec(t, db, "RESET threads")
 	return db
 }
 
