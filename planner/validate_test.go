@@ -339,6 +339,10 @@ func validateNode(g *exec.Graph, n *exec.Node, compile bool) error {
 				return fmt.Errorf("input %d: %w", i, err)
 			}
 		}
+	case *exec.TopNSpec:
+		if err := validateTopN(g, n, s); err != nil {
+			return err
+		}
 	case *exec.SinkSpec:
 		in := g.Nodes[n.Inputs[0]]
 		if s.Schema != in.Schema || s.Upsert != in.Upsert {
