@@ -2,6 +2,7 @@ package planner
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -26,6 +27,10 @@ import (
 // emitted deleted). The output is keyed by (partition columns, rn), or by
 // the partition columns alone when N is 1 and the outer query does not
 // select rn (deduplication, Nexmark q18).
+
+// rankMarker names the column that keeps the row number's place in the
+// select list while the rest is planned (no SQL identifier contains NUL).
+const rankMarker = "\x00rn"
 
 const rowNumberUsage = "SELECT ... FROM (SELECT ..., ROW_NUMBER() OVER (PARTITION BY ... ORDER BY ...) AS rn FROM ...) t WHERE rn <= N"
 
@@ -316,81 +321,81 @@ func (b *builder) buildTopN(s *parser.Select, dt *parser.DerivedTable, inner *pa
 		return nil, parser.Errorf(s.Pos, "", "select the row number column '%s': the rows of a top-%d are keyed by their partition and row number (only a top-1 can leave it out)", rn, n)
 	}
 
-	// The input and the inner select list.
-	in, sc, err := b.from(inner.From)
+	// The inner query without the window item, plus one hidden column per
+	// PARTITION BY and ORDER BY expression, planned as any other select
+	// (so its FROM may be a join), then narrowed to what the TopN needs.
+	// The window item's place is kept by a marker column, dropped below.
+	items := append([]parser.SelectItem(nil), inner.Items...)
+	items[wi] = parser.SelectItem{Pos: it.Pos, Expr: &parser.Literal{Pos: it.Pos, Kind: parser.NullLit, Text: "NULL"}, Alias: rankMarker}
+	var hidden []parser.Pos
+	for k, pe := range f.Over.PartitionBy {
+		items = append(items, parser.SelectItem{Pos: pe.Position(), Expr: pe, Alias: fmt.Sprintf("__partition%d", k)})
+		hidden = append(hidden, pe.Position())
+	}
+	for k, oi := range f.Over.OrderBy {
+		items = append(items, parser.SelectItem{Pos: oi.Expr.Position(), Expr: oi.Expr, Alias: fmt.Sprintf("__order%d", k)})
+		hidden = append(hidden, oi.Expr.Position())
+	}
+	plain := *inner
+	plain.Items = items
+	x, err := b.buildSelect(&plain)
 	if err != nil {
 		return nil, err
 	}
-	if inner.Where != nil {
-		if in, err = b.where(in, sc, inner.Where); err != nil {
-			return nil, err
-		}
-	}
-	if in.Upsert() {
+	if x.Upsert() {
 		return nil, parser.Errorf(f.Pos, "", "ROW_NUMBER() OVER (...) over an updating view (an aggregate without a window) is not supported yet: its rows are replaced, not appended")
 	}
-	bd := &binder{sc: sc, clause: "the select list of a query with ROW_NUMBER()"}
-	pre, preNames, prePoss, err := b.selectList(inner.Items[:wi], bd)
-	if err != nil {
-		return nil, err
+	xp, ok := x.(*Project)
+	if !ok {
+		return nil, fmt.Errorf("planner: the select under ROW_NUMBER() planned to %T, not a projection", x)
 	}
-	post, postNames, postPoss, err := b.selectList(inner.Items[wi+1:], bd)
-	if err != nil {
-		return nil, err
+	npre := slices.Index(xp.Names, rankMarker)
+	if npre < 0 {
+		return nil, fmt.Errorf("planner: the row number's place is lost")
 	}
-	vis := append(append([]expr.Expr(nil), pre...), post...)
-	visNames := append(append([]string(nil), preNames...), postNames...)
-	allNames := append(append(append([]string(nil), preNames...), rn), postNames...)
-	allPoss := append(append(append([]parser.Pos(nil), prePoss...), it.Pos), postPoss...)
+	// Without the marker: visible columns [0, nvis), hidden ones after.
+	xexprs := slices.Delete(slices.Clone(xp.Exprs), npre, npre+1)
+	xnames := slices.Delete(slices.Clone(xp.Names), npre, npre+1)
+	nvis := len(xexprs) - len(hidden)
+	allNames := append(append(append([]string(nil), xnames[:npre]...), rn), xnames[npre:nvis]...)
+	allPoss := make([]parser.Pos, len(allNames))
+	for i := range allPoss {
+		allPoss[i] = it.Pos
+	}
 	if err := checkNames(allNames, allPoss, b.owner); err != nil {
 		return nil, err
 	}
 	find := func(e expr.Expr) int {
-		for i, v := range vis {
+		for i, v := range xexprs[:nvis] {
 			if exprEqual(v, e) {
 				return i
 			}
 		}
 		return -1
 	}
-	exprs := append([]expr.Expr(nil), vis...)
-	names := append([]string(nil), visNames...)
-	for i, e := range exprs {
-		if isNull(e.DataType()) {
-			exprs[i] = mustCoerce(e, expr.TypeInt)
-		}
-	}
+	exprs := append([]expr.Expr(nil), xexprs[:nvis]...)
+	names := append([]string(nil), xnames[:nvis]...)
 	var partition []int
-	pb := &binder{sc: sc, clause: "PARTITION BY"}
-	for _, pe := range f.Over.PartitionBy {
-		e, err := pb.bind(pe)
-		if err != nil {
-			return nil, err
-		}
-		k := find(fold(e))
-		if k < 0 {
+	for k, pe := range f.Over.PartitionBy {
+		c := find(xexprs[nvis+k])
+		if c < 0 {
 			return nil, parser.Errorf(pe.Position(), "", "PARTITION BY %s must also be a column of the select list: the top-N's rows are keyed by it", sqlText(pe))
 		}
-		partition = append(partition, k)
+		partition = append(partition, c)
 	}
 	var order []exec.SortKey
-	ob := &binder{sc: sc, clause: "ORDER BY"}
-	for _, oi := range f.Over.OrderBy {
-		e, err := ob.bind(oi.Expr)
-		if err != nil {
-			return nil, err
-		}
-		e = fold(e)
+	for k, oi := range f.Over.OrderBy {
+		e := xexprs[nvis+len(f.Over.PartitionBy)+k]
 		if isNull(e.DataType()) {
 			continue // a constant NULL orders nothing
 		}
-		k := find(e)
-		if k < 0 {
-			k = len(exprs)
+		c := find(e)
+		if c < 0 {
+			c = len(exprs)
 			exprs = append(exprs, e)
 			names = append(names, fmt.Sprintf("__order%d", len(order)))
 		}
-		sk := exec.SortKey{Col: k, Desc: oi.Desc}
+		sk := exec.SortKey{Col: c, Desc: oi.Desc}
 		if oi.NullsFirst != nil {
 			sk.NullsFirst = *oi.NullsFirst
 		}
@@ -399,7 +404,7 @@ func (b *builder) buildTopN(s *parser.Select, dt *parser.DerivedTable, inner *pa
 	if len(order) == 0 {
 		return nil, parser.Errorf(f.Pos, "", "ROW_NUMBER() OVER (...) needs ORDER BY a column: it says which rows of each partition come first")
 	}
-	ranked, err := NewProject(in, exprs, names, b.owner)
+	ranked, err := NewProject(xp.Input, exprs, names, b.owner)
 	if err != nil {
 		return nil, err
 	}
@@ -409,12 +414,12 @@ func (b *builder) buildTopN(s *parser.Select, dt *parser.DerivedTable, inner *pa
 	cols := top.Columns()
 	ref := func(i int) expr.Expr { return &expr.ColumnRef{Index: i, Name: cols[i].Name, Type: cols[i].Type} }
 	var outExprs []expr.Expr
-	for i := range pre {
+	for i := 0; i < npre; i++ {
 		outExprs = append(outExprs, ref(i))
 	}
 	outExprs = append(outExprs, ref(len(exprs)))
-	for i := range post {
-		outExprs = append(outExprs, ref(len(pre)+i))
+	for i := npre; i < nvis; i++ {
+		outExprs = append(outExprs, ref(i))
 	}
 	outExprs = append(outExprs, ref(len(cols)-1))
 	var sub Node
