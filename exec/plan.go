@@ -26,11 +26,12 @@ const (
 	KindSink                              // *SinkSpec (CREATE SINK and MV tables)
 	KindTimelineAggregate                 // *TimelineSpec (SPEC §5)
 	KindJoin                              // *JoinSpec (inputs: left, right)
+	KindTopN                              // *TopNSpec (ROW_NUMBER() ... WHERE rn <= N)
 )
 
 func (k NodeKind) String() string {
 	return [...]string{"Source", "Filter", "Project", "WindowAssign", "HashAggregate",
-		"SessionAggregate", "Union", "Sink", "TimelineAggregate", "Join"}[k]
+		"SessionAggregate", "Union", "Sink", "TimelineAggregate", "Join", "TopN"}[k]
 }
 
 // Node is one operator of the DAG.
@@ -302,4 +303,26 @@ type JoinSide struct {
 type JoinBound struct {
 	Expr   expr.Expr
 	Offset int64
+}
+
+// SortKey is one ORDER BY column of a TopNSpec. NULLs sort last unless
+// NullsFirst, in both directions (DuckDB's default).
+type SortKey struct {
+	Col        int // input column
+	Desc       bool
+	NullsFirst bool
+}
+
+// TopNSpec is ROW_NUMBER() OVER (PARTITION BY Partition ORDER BY Order)
+// kept where the row number is <= N: the first N rows of each partition.
+// The input is append-only. Output columns are the input's, then the row
+// number (BIGINT, 1..N), then expr.DeletedColumn: an upsert stream (the
+// planner sets Node.Keys to the partition columns and the row number, or
+// the partition columns alone when N is 1). Rows equal on every ORDER BY
+// column rank in arrival order. At each watermark the operator emits the
+// (partition, row number) pairs whose row changed since the last one.
+type TopNSpec struct {
+	Partition []int // input columns
+	Order     []SortKey
+	N         int
 }

@@ -89,6 +89,9 @@ func (b *builder) buildSelect(s *parser.Select) (Node, error) {
 	if s.From == nil {
 		return nil, parser.Errorf(s.Pos, "", "a streaming view needs a FROM clause")
 	}
+	if dt, inner, wi := topNFrom(s); dt != nil {
+		return b.buildTopN(s, dt, inner, wi)
+	}
 	where := s.Where
 	var in Node
 	var sc *scope

@@ -149,7 +149,7 @@ var errorCases = []struct {
 		"pipeline.sql:5:31: a streaming view needs a FROM clause"},
 	{"over",
 		"CREATE MATERIALIZED VIEW v AS SELECT row_number() OVER (PARTITION BY player ORDER BY ts) AS rn FROM heartbeats;",
-		"pipeline.sql:5:38: row_number(...) OVER (...) is not supported yet (top-N per key comes later)"},
+		"pipeline.sql:5:38: ROW_NUMBER() OVER (...) is supported only as top-N per key, in a subquery whose enclosing query keeps the first rows: " + rowNumberUsage},
 	{"cast failure",
 		"CREATE MATERIALIZED VIEW v AS SELECT CAST('abc' AS BIGINT) AS x FROM heartbeats;",
 		"pipeline.sql:5:38: cannot convert 'abc' to BIGINT"},

@@ -134,6 +134,12 @@ func (pb *physBuilder) lower(n Node) (int, error) {
 			return 0, err
 		}
 		return pb.add(nodeFor(x, exec.KindJoin, []int{l, r}, x.Spec())), nil
+	case *TopN:
+		in, err := pb.build(x.Input)
+		if err != nil {
+			return 0, err
+		}
+		return pb.add(nodeFor(x, exec.KindTopN, []int{in}, x.Spec())), nil
 	case *Union:
 		ins := make([]int, len(x.Inputs))
 		for i, c := range x.Inputs {

@@ -365,6 +365,10 @@ func validateNode(g *exec.Graph, n *exec.Node, compile bool) error {
 				}
 			}
 		}
+	case *exec.TopNSpec:
+		if err := validateTopN(g, n, s); err != nil {
+			return err
+		}
 	case *exec.SinkSpec:
 		in := g.Nodes[n.Inputs[0]]
 		if s.Schema != in.Schema || s.Upsert != in.Upsert {
