@@ -163,7 +163,7 @@ func (a *retractAgg) clear(g uint32) {
 var errNeedsRetraction = errors.New("an aggregate over an updating input is folded with its retractions")
 
 func (a *retractAgg) update([]uint32, []int32, arrow.Array) error { return errNeedsRetraction }
-func (a *retractAgg) merge(uint32, uint32) error                 { return errNeedsRetraction }
+func (a *retractAgg) merge(uint32, uint32) error                  { return errNeedsRetraction }
 
 // fold adds (sign 1) or retracts (sign -1) the values l[i] of rows sel
 // to groups gids[i].
