@@ -10,7 +10,7 @@ import (
 )
 
 // regexp_extract(s, pattern [, group]) is DuckDB's: the group'th capture
-// of the first match (0: the whole match), '' when there is no match or
+// of the first match (0: the whole match), ” when there is no match or
 // the group did not take part, NULL only for a NULL s.
 func newRegexpExtract(args []node, out arrow.DataType) (node, error) {
 	if err := wantArgs(args, 2, 3); err != nil {
