@@ -155,6 +155,12 @@ type AggregateSpec struct {
 	Window      *WindowSpec
 	WindowStart int       // input column of window_start (tumble/hop), else -1
 	Having      expr.Expr // over the output schema; nil when none
+	// InputKeys, for an updating aggregate over an updating input, are
+	// the input's key columns (its last column is expr.DeletedColumn):
+	// each input row replaces the contribution of the previous row with
+	// the same key, and a deleted row retracts it. Empty for an
+	// append-only input.
+	InputKeys []int
 }
 
 // UnionSpec merges its inputs (UNION ALL). All inputs have Node.Schema.

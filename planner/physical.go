@@ -97,6 +97,9 @@ func (pb *physBuilder) lower(n Node) (int, error) {
 		}
 		spec := &exec.AggregateSpec{Keys: x.Keys_, KeyNames: x.KeyNames, Aggs: x.Aggs, Window: x.Window,
 			WindowStart: -1, Having: x.Having}
+		if x.Input.Upsert() {
+			spec.InputKeys = x.Input.Keys()
+		}
 		kind := exec.KindHashAggregate
 		if x.Window != nil {
 			switch x.Window.Kind {
