@@ -228,7 +228,13 @@ func (j *Join) Open(ctx *OpContext, out Emitter) error {
 		}
 		s.keyArr = make([]arrow.Array, len(s.keys))
 		s.keyVecs = make([]keyVec, len(s.keys))
+		for k := range s.keyVecs {
+			s.keyVecs[k].kind = s.kkinds[k]
+		}
 		s.colVecs = make([]keyVec, len(s.kinds))
+		for c := range s.colVecs {
+			s.colVecs[c].kind = s.kinds[c]
+		}
 	}
 	if j.spec.Residual != nil {
 		x, err := newExprInput(j.spec.Residual, j.schema, ctx.Alloc)

@@ -70,6 +70,20 @@ func regularJoinNode() *Node {
 	return &Node{Kind: KindJoin, Name: "j", Inputs: []int{0, 1}, Schema: joinOut(), EventTime: -1, Spec: spec}
 }
 
+// stringKeyJoinNode is a self-join of joinLeft on (v, k): a string key
+// and a composite key (the general key-table layout).
+func stringKeyJoinNode() *Node {
+	out := arrow.NewSchema(append(append([]arrow.Field(nil), joinLeft.Fields()...), joinLeft.Fields()...), nil)
+	spec := &JoinSpec{
+		LeftKeys:    []expr.Expr{jcol(2, "v", expr.TypeVarchar), jcol(0, "k", expr.TypeBigint)},
+		RightKeys:   []expr.Expr{jcol(2, "v", expr.TypeVarchar), jcol(0, "k", expr.TypeBigint)},
+		Left:        JoinSide{Time: -1},
+		Right:       JoinSide{Time: -1},
+		OutputDelay: -1,
+	}
+	return &Node{Kind: KindJoin, Name: "j", Inputs: []int{0, 1}, Schema: out, EventTime: -1, Spec: spec}
+}
+
 func TestJoinHarness(t *testing.T) {
 	ins := []*arrow.Schema{joinLeft, joinRight}
 	runHarness(t, []harnessCase{
@@ -132,6 +146,18 @@ func TestJoinHarness(t *testing.T) {
 				wmAt(MaxWatermark),
 			},
 			sql:      `SELECT l.*, r.* FROM in0 l JOIN in1 r ON l.k = r.k AND l.v <> 'x'`,
+			nullCols: []int{0, 2},
+		},
+		{
+			name: "string and composite keys", node: stringKeyJoinNode(), inputs: []*arrow.Schema{joinLeft, joinLeft}, unordered: true,
+			steps: []hstep{
+				rowsAt(0, r(1, 1, "apple"), r(2, 2, "apple"), r(1, 3, ""), r(1, 4, "pear")),
+				rowsAt(1, r(1, 5, "apple"), r(1, 6, ""), r(2, 7, "pear"), r(1, 8, "apple")),
+				wmAt(10),
+				rowsAt(0, r(1, 9, "apple"), r(2, 10, "pear")),
+				wmAt(MaxWatermark),
+			},
+			sql:      `SELECT l.*, r.* FROM in0 l JOIN in1 r ON l.k = r.k AND l.v = r.v`,
 			nullCols: []int{0, 2},
 		},
 	})

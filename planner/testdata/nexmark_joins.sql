@@ -34,3 +34,9 @@ CREATE MATERIALIZED VIEW comma AS
 SELECT *
 FROM auction a, bid b
 WHERE a.id = b.auction AND b.price > 100 AND b.date_time BETWEEN a.date_time AND a.date_time + INTERVAL 1 MINUTE;
+
+CREATE VIEW during AS
+SELECT a.id, a.category, b.price, b.bidder
+FROM auction a JOIN bid b ON a.id = b.auction AND b.date_time BETWEEN a.date_time AND a.expires;
+
+CREATE MATERIALIZED VIEW filtered AS SELECT id, price FROM during WHERE category = 3 AND price > bidder;

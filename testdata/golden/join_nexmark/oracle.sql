@@ -28,3 +28,8 @@ JOIN (SELECT DISTINCT seller, time_bucket(INTERVAL '10 seconds', date_time) AS s
 -- view: star
 SELECT * FROM auction a, bid b
 WHERE a.id = b.auction AND b.price > 5000000 AND b.date_time BETWEEN a.date_time AND a.date_time + INTERVAL 1 MINUTE;
+
+-- view: filtered
+SELECT a.id, b.price
+FROM auction a JOIN bid b ON a.id = b.auction AND b.date_time BETWEEN a.date_time AND a.expires
+WHERE a.category = 12 AND b.price > b.bidder;

@@ -41,3 +41,10 @@ JOIN (SELECT seller, tumble_start(date_time, '10s') AS starttime, tumble_end(dat
 CREATE MATERIALIZED VIEW star AS
 SELECT * FROM auction a, bid b
 WHERE a.id = b.auction AND b.price > 5000000 AND b.date_time BETWEEN a.date_time AND a.date_time + INTERVAL 1 MINUTE;
+
+-- A filter over a view that joins goes below the join, per side.
+CREATE VIEW during AS
+SELECT a.id, a.category, b.price, b.bidder
+FROM auction a JOIN bid b ON a.id = b.auction AND b.date_time BETWEEN a.date_time AND a.expires;
+
+CREATE MATERIALIZED VIEW filtered AS SELECT id, price FROM during WHERE category = 12 AND price > bidder;
