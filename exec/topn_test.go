@@ -94,6 +94,18 @@ func TestTopNHarness(t *testing.T) {
 		cases[i].steps = steps
 		cases[i].checkEach = true
 	}
+	// Every column type a row can carry (decimal, int32, bool, ...), the
+	// generator's out-of-order events with NULLs in every column.
+	gen := withNulls(genEvents(genOpts{n: 500, keys: 6, seed: 21, step: 5, delay: 30, wmEvery: 60}),
+		[]int{evK, evI, evV, evD, evFlag, evS}, 9)
+	evCols := "k, id, i, v, d::VARCHAR, flag, s, ts"
+	cases = append(cases, harnessCase{
+		name: "top2 by decimal desc, int asc per flag, k",
+		node: topnNode(evSchema, &TopNSpec{Partition: []int{evFlag, evK}, Order: []SortKey{{Col: evD, Desc: true}, {Col: evI}, {Col: evV, Desc: true}}, N: 2}, false),
+		sql: `SELECT ` + evCols + `, rn FROM (SELECT *, row_number() OVER (PARTITION BY flag, k ORDER BY d DESC, i, v DESC, __seq) AS rn
+			FROM in0s) WHERE rn <= 2`,
+		inputs: []*arrow.Schema{evSchema}, steps: gen, checkEach: true,
+	})
 	runHarness(t, cases)
 }
 

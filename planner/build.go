@@ -14,6 +14,10 @@ type builder struct {
 	plans map[string]Node // plans of the views declared before this one
 	owner string          // the view being planned
 	refs  map[string]int  // how many queries and sinks read each view
+	// ranked holds the plain views that rank rows with ROW_NUMBER()
+	// declared so far: they are planned inline by each query that reads
+	// them with a bound on the row number (topn.go).
+	ranked map[string]*catalog.View
 }
 
 func (b *builder) buildQuery(q parser.Query) (Node, error) {
@@ -89,7 +93,7 @@ func (b *builder) buildSelect(s *parser.Select) (Node, error) {
 	if s.From == nil {
 		return nil, parser.Errorf(s.Pos, "", "a streaming view needs a FROM clause")
 	}
-	if dt, inner, wi := topNFrom(s); dt != nil {
+	if dt, inner, wi := b.topNFrom(s); dt != nil {
 		return b.buildTopN(s, dt, inner, wi)
 	}
 	where := s.Where

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/spate-sql/spate/catalog"
 	"github.com/spate-sql/spate/exec"
 	"github.com/spate-sql/spate/exec/expr"
 	"github.com/spate-sql/spate/parser"
@@ -128,10 +129,24 @@ func findOver(e parser.Expr) *parser.FuncCall {
 	return found
 }
 
-// topNFrom recognises FROM (SELECT ..., ROW_NUMBER() OVER (...) ...): it
-// returns the derived table and the window item's index.
-func topNFrom(s *parser.Select) (*parser.DerivedTable, *parser.Select, int) {
+// topNFrom recognises FROM (SELECT ..., ROW_NUMBER() OVER (...) ...), or
+// FROM a plain view with that query: it returns the derived table and the
+// window item's index.
+func (b *builder) topNFrom(s *parser.Select) (*parser.DerivedTable, *parser.Select, int) {
 	dt, ok := s.From.(*parser.DerivedTable)
+	if tn, isName := s.From.(*parser.TableName); isName {
+		// A plain view that ranks rows reads as its query would.
+		name := strings.ToLower(tn.Name)
+		v := b.ranked[name]
+		if v == nil {
+			return nil, nil, -1
+		}
+		alias := tn.Alias
+		if alias == "" {
+			alias = name
+		}
+		dt, ok = &parser.DerivedTable{Pos: tn.Pos, Query: v.Query, Alias: alias}, true
+	}
 	if !ok {
 		return nil, nil, -1
 	}
@@ -482,4 +497,17 @@ func topNDetails(n *exec.Node, s *exec.TopNSpec) []string {
 		fmt.Sprintf("keep: row number %s <= %d", name(n.Schema.NumFields()-2), s.N),
 		"emits: changed ranks per watermark, keyed by [" + strings.Join(keys, ", ") + "]",
 	}
+}
+
+// isRankingView reports a plain view whose query numbers rows with
+// ROW_NUMBER() OVER: it has no rows of its own (every row's number keeps
+// changing), so each query reading it with a bound plans it as a top-N.
+// A materialized one is planned, and refused, as written.
+func isRankingView(v *catalog.View) bool {
+	s, ok := v.Query.(*parser.Select)
+	return ok && !v.Materialized && windowItem(s) >= 0
+}
+
+func rankingViewSinkError(x *catalog.Sink) error {
+	return parser.Errorf(x.FromPos, "", "view '%s' numbers rows with ROW_NUMBER(); a sink reads it through a materialized view that keeps the first rows (CREATE MATERIALIZED VIEW top AS SELECT * FROM %s WHERE rn <= N)", x.From, x.From)
 }

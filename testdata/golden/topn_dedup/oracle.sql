@@ -13,3 +13,8 @@ SELECT bidder, channel, note, ts, rn FROM (
   SELECT bidder, channel, note, ts, row_number() OVER (PARTITION BY bidder, channel ORDER BY note DESC, ts) AS rn
   FROM bids
 ) t WHERE rn <= 2;
+
+-- view: best_per_bidder
+SELECT bidder, pos, auction, price FROM (
+  SELECT auction, bidder, price, row_number() OVER (PARTITION BY bidder ORDER BY price DESC) AS pos FROM bids
+) t WHERE pos <= 2;

@@ -25,3 +25,10 @@ SELECT bidder, channel, note, ts, rn FROM (
   SELECT bidder, channel, note, ts, ROW_NUMBER() OVER (PARTITION BY bidder, channel ORDER BY note DESC, ts) AS rn
   FROM bids
 ) t WHERE rn <= 2;
+
+-- A plain view that numbers rows, read with a bound (planned as a top-N).
+CREATE VIEW ranked_by_price AS
+SELECT auction, bidder, price, ROW_NUMBER() OVER (PARTITION BY bidder ORDER BY price DESC) AS pos FROM bids;
+
+CREATE MATERIALIZED VIEW best_per_bidder AS
+SELECT bidder, pos, auction, price FROM ranked_by_price WHERE pos <= 2;
