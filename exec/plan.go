@@ -115,10 +115,11 @@ const (
 	AggAvg
 	AggMin
 	AggMax
+	AggApproxCountDistinct // HyperLogLog (p = 14), BIGINT
 )
 
 func (k AggKind) String() string {
-	return [...]string{"count_star", "count", "count_distinct", "sum", "avg", "min", "max"}[k]
+	return [...]string{"count_star", "count", "count_distinct", "sum", "avg", "min", "max", "approx_count_distinct"}[k]
 }
 
 // AggFunc is one aggregate. Result types follow DuckDB: count -> BIGINT,

@@ -134,6 +134,14 @@ func (ab *aggBinder) aggregate(x *parser.FuncCall) (expr.Expr, error) {
 			default:
 				f.Type = t
 			}
+		case "approx_count_distinct":
+			if x.Distinct {
+				return nil, parser.Errorf(x.Pos, "", "approx_count_distinct(DISTINCT ...) is not supported; approx_count_distinct already counts distinct values")
+			}
+			if isNull(arg.DataType()) {
+				arg, t = mustCoerce(arg, expr.TypeInt), expr.TypeInt
+			}
+			f.Kind, f.Type = exec.AggApproxCountDistinct, expr.TypeBigint
 		case "min", "max":
 			// DISTINCT does not change min or max.
 			f.Kind, f.Type = exec.AggMin, t

@@ -73,5 +73,6 @@
 //     UNION is UNION ALL plus DISTINCT.
 //   - Refused with a positioned error: joins, ORDER BY/LIMIT (streaming
 //     views are unordered), OVER, subqueries in expressions,
-//     approx_count_distinct/approx_percentile.
+//     approx_percentile. approx_count_distinct is a HyperLogLog sketch
+//     (exec/agghll.go), exact on small sets.
 package planner
