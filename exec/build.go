@@ -94,6 +94,15 @@ func newOperator(n *Node, inputs []*arrow.Schema) (Operator, error) {
 			return nil, err
 		}
 		return newTimelineAggregate(spec, n.Schema, in)
+	case KindJoin:
+		spec, ok := n.Spec.(*JoinSpec)
+		if !ok {
+			return nil, specErr(n)
+		}
+		if len(inputs) != 2 || inputs[0] == nil || inputs[1] == nil {
+			return nil, fmt.Errorf("want two input schemas, got %d", len(inputs))
+		}
+		return newJoin(spec, n.Schema, inputs[0], inputs[1])
 	case KindTopN:
 		spec, ok := n.Spec.(*TopNSpec)
 		if !ok {

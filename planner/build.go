@@ -81,7 +81,7 @@ func (b *builder) from(t parser.TableExpr) (Node, *scope, error) {
 		}
 		return n, newScope(n, alias, desc), nil
 	case *parser.Join:
-		return nil, nil, parser.Errorf(x.Pos, "", "joins are not supported yet")
+		return b.join(x, nil)
 	}
 	return nil, nil, parser.Errorf(t.Position(), "", "unsupported FROM item %T", t)
 }
@@ -96,12 +96,21 @@ func (b *builder) buildSelect(s *parser.Select) (Node, error) {
 	if dt, inner, wi := b.topNFrom(s); dt != nil {
 		return b.buildTopN(s, dt, inner, wi)
 	}
-	in, sc, err := b.from(s.From)
+	where := s.Where
+	var in Node
+	var sc *scope
+	var err error
+	if j, ok := s.From.(*parser.Join); ok {
+		in, sc, err = b.join(j, where) // WHERE is part of an inner join's condition
+		where = nil
+	} else {
+		in, sc, err = b.from(s.From)
+	}
 	if err != nil {
 		return nil, err
 	}
-	if s.Where != nil {
-		if in, err = b.where(in, sc, s.Where); err != nil {
+	if where != nil {
+		if in, err = b.where(in, sc, where); err != nil {
 			return nil, err
 		}
 	}
@@ -165,7 +174,7 @@ func (b *builder) selectList(items []parser.SelectItem, bd *binder) ([]expr.Expr
 			}
 			for _, c := range cols {
 				exprs = append(exprs, &expr.ColumnRef{Index: c.Index, Name: c.Name, Type: c.Type})
-				names = append(names, c.Name)
+				names = append(names, starName(c.Name, names))
 				poss = append(poss, it.Pos)
 			}
 			continue
