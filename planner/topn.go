@@ -230,8 +230,8 @@ func splitRankBounds(where parser.Expr, rn, alias string) ([]rnBound, []parser.E
 	return bounds, rest, nil
 }
 
-// andAll joins conjuncts with AND (nil for none).
-func andAll(es []parser.Expr) parser.Expr {
+// andConjuncts joins parsed conjuncts with AND (nil for none).
+func andConjuncts(es []parser.Expr) parser.Expr {
 	var out parser.Expr
 	for _, e := range es {
 		if out == nil {
@@ -502,7 +502,7 @@ func (b *builder) buildTopN(s *parser.Select, dt *parser.DerivedTable, inner *pa
 
 	// The outer query over the ranked rows.
 	if len(kept) > 0 {
-		if sub, err = b.where(sub, osc, andAll(kept)); err != nil {
+		if sub, err = b.where(sub, osc, andConjuncts(kept)); err != nil {
 			return nil, err
 		}
 	}
