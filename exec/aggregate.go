@@ -665,3 +665,12 @@ func (a *HashAggregate) getTable(r *snapReader, t *groupTable, what string) {
 		a.getAggs(r, t.aggs, t.keys.n, what)
 	}
 }
+
+// OutputWatermark holds a windowed aggregate's output watermark back by
+// its window size (see windowOutputWatermark).
+func (a *HashAggregate) OutputWatermark(wm int64) int64 {
+	if !a.windowed {
+		return wm
+	}
+	return windowOutputWatermark(a.win, wm)
+}

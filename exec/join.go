@@ -83,6 +83,10 @@ type joinSide struct {
 	ndead int        //
 	heap  []joinDue  // rows with a finite expiry, by expiry
 	store keyTable   // wraps rows for buildKeyColumn
+
+	used     []bool // compaction scratch
+	remap    []uint32
+	keepKeys []uint32
 }
 
 type joinDue struct {
@@ -618,62 +622,94 @@ func (s *joinSide) prune(wm int64) {
 	}
 }
 
-// compact drops the dead rows, and the keys left without rows, keeping
-// the order of the rest (so the output order does not depend on when
-// compaction ran).
+// compact drops the dead rows in place, keeping the order of the rest
+// (so the output order does not depend on when compaction ran). Keys left
+// without rows stay in the key table (a probe finds an empty chain) until
+// they are half of it; then the table is rebuilt without them.
 func (s *joinSide) compact() {
 	if s.ndead == 0 {
 		return
 	}
-	live := make([]int32, 0, s.n-s.ndead)
+	for c := range s.rows {
+		compactStore(&s.rows[c], s.dead[:s.n])
+	}
+	w := 0
 	for r := 0; r < s.n; r++ {
 		if !s.dead[r] {
-			live = append(live, int32(r))
+			s.gid[w], s.exp[w] = s.gid[r], s.exp[r]
+			w++
 		}
 	}
-	used := make([]bool, s.kt.n)
-	for _, r := range live {
-		used[s.gid[r]] = true
-	}
-	var keepKeys []uint32
-	remap := make([]uint32, s.kt.n)
-	for g, u := range used {
-		if u {
-			remap[g] = uint32(len(keepKeys))
-			keepKeys = append(keepKeys, uint32(g))
+	s.used = resizeSlice(s.used, s.kt.n)
+	clear(s.used)
+	keys := 0
+	for _, g := range s.gid[:w] {
+		if !s.used[g] {
+			s.used[g] = true
+			keys++
 		}
 	}
-	s.kt.compact(keepKeys)
-	rows := make([]keyStore, len(s.rows))
-	var v keyVec
-	ids := make([]uint32, len(live))
-	for k, r := range live {
-		ids[k] = uint32(r)
-	}
-	sel := identity(nil, len(live))
-	for c := range s.rows {
-		rows[c].kind = s.rows[c].kind
-		if rows[c].kind == kindBytes {
-			rows[c].offs = []int{0}
+	if keys*2 <= s.kt.n {
+		s.remap = resizeSlice(s.remap, s.kt.n)
+		s.keepKeys = s.keepKeys[:0]
+		for g, u := range s.used {
+			if u {
+				s.remap[g] = uint32(len(s.keepKeys))
+				s.keepKeys = append(s.keepKeys, uint32(g))
+			}
 		}
-		if len(live) > 0 {
-			tmp := keyTable{cols: s.rows[c : c+1]}
-			vecs := []keyVec{v}
-			tmp.exportVecs(ids, vecs)
-			appendStore(&rows[c], &vecs[0], sel)
+		s.kt.compact(s.keepKeys)
+		for r := range s.gid[:w] {
+			s.gid[r] = s.remap[s.gid[r]]
 		}
 	}
-	gid, exp := s.gid, s.exp
-	s.rows = rows
-	s.store = keyTable{cols: s.rows}
-	s.head = make([]int32, s.kt.n)
+	s.head = resizeSlice(s.head, s.kt.n)
 	for g := range s.head {
 		s.head[g] = -1
 	}
-	s.n, s.ndead = 0, 0
-	s.next, s.gid, s.exp, s.dead, s.heap = nil, nil, nil, nil, nil
-	for _, r := range live {
-		s.link(remap[gid[r]], exp[r])
+	s.n, s.ndead = w, 0
+	s.gid, s.exp, s.next, s.dead = s.gid[:w], s.exp[:w], s.next[:w], s.dead[:w]
+	clear(s.dead)
+	s.heap = s.heap[:0]
+	for r := 0; r < w; r++ {
+		g := s.gid[r]
+		s.next[r] = s.head[g]
+		s.head[g] = int32(r)
+		if s.exp[r] != MaxWatermark {
+			s.heap = heapPush(s.heap, joinDue{s.exp[r], int32(r)})
+		}
+	}
+	s.store = keyTable{cols: s.rows}
+}
+
+// compactStore drops the entries of st marked dead, in place.
+func compactStore(st *keyStore, dead []bool) {
+	w, pos := 0, 0
+	for r, d := range dead {
+		if d {
+			continue
+		}
+		st.nulls[w] = st.nulls[r]
+		switch st.kind {
+		case kindWord:
+			st.words[w] = st.words[r]
+		case kindWide:
+			st.words[w], st.hi[w] = st.words[r], st.hi[r]
+		case kindBytes:
+			lo, hi := st.offs[r], st.offs[r+1]
+			pos += copy(st.arena[pos:], st.arena[lo:hi])
+			st.offs[w+1] = pos
+		}
+		w++
+	}
+	st.nulls = st.nulls[:w]
+	switch st.kind {
+	case kindWord:
+		st.words = st.words[:w]
+	case kindWide:
+		st.words, st.hi = st.words[:w], st.hi[:w]
+	case kindBytes:
+		st.offs, st.arena = st.offs[:w+1], st.arena[:pos]
 	}
 }
 

@@ -192,12 +192,10 @@ type progress struct {
 }
 
 // progressCols lists n's progress columns, smallest lag first. A source's
-// event time has lag 0. A tumbling or hopping aggregate emits a window
-// while handling the watermark that reached its end, before that
-// watermark is forwarded, so its window_end is above the watermark the
-// next operator has seen (lag 0) and its window_start at most a window
-// size below it. A join's output watermark is held back so that its
-// event time has lag 0.
+// event time has lag 0. A tumbling or hopping aggregate holds its output
+// watermark a window size back (exec's windowOutputWatermark), so both
+// its window_start and window_end have lag 0. A join's output watermark
+// is held back so that its event time has lag 0.
 func progressCols(n Node) []progress {
 	switch x := n.(type) {
 	case *Scan:
@@ -222,12 +220,12 @@ func progressCols(n Node) []progress {
 	case *Aggregate:
 		if w := x.Window; w != nil && w.Kind != exec.SessionWindow {
 			ws := len(x.Keys_)
-			return []progress{{ws + 1, 0}, {ws, w.Size}}
+			return []progress{{ws, 0}, {ws + 1, 0}}
 		}
 	case *TimelineAggregate:
 		if w := x.Parts.Window; w.Kind != exec.SessionWindow {
 			ws := len(x.Parts.Keys)
-			return []progress{{ws + 1, 0}, {ws, w.Size}}
+			return []progress{{ws, 0}, {ws + 1, 0}}
 		}
 	case *Join:
 		if x.eventTime >= 0 {

@@ -21,11 +21,13 @@ import (
 // planned as
 //
 //	Project(outer select) <- [WHERE rest: deleted marks] <- Project(inner order, rn)
-//	  <- TopN(partition, order, N) <- Project(inner select + hidden ORDER BY columns) <- x
+//	  <- TopN(partition, order, N) <- [WHERE on partition columns]
+//	  <- Project(inner select + hidden ORDER BY columns) <- x
 //
-// The bound on rn becomes the TopN's N; the rest of the outer WHERE is an
-// ordinary filter over the updating TopN output (a row that fails it is
-// emitted deleted). The output is keyed by (partition columns, rn), or by
+// The bound on rn becomes the TopN's N. Conditions of the outer WHERE on
+// partition columns alone filter the TopN's input (they keep or drop
+// whole partitions); the others are an ordinary filter over the updating
+// TopN output (a row that fails it is emitted deleted). The output is keyed by (partition columns, rn), or by
 // the partition columns alone when N is 1 and the outer query does not
 // select rn (deduplication, Nexmark q18).
 
@@ -168,8 +170,8 @@ type rnBound struct {
 
 // splitRankBounds takes the conjuncts of where that bound column rn from
 // above by an integer (rn <= N, rn < N, rn = 1 and their mirrors) and
-// returns them and the rest (nil when nothing is left).
-func splitRankBounds(where parser.Expr, rn, alias string) ([]rnBound, parser.Expr, error) {
+// returns them and the other conjuncts.
+func splitRankBounds(where parser.Expr, rn, alias string) ([]rnBound, []parser.Expr, error) {
 	var bounds []rnBound
 	var rest []parser.Expr
 	var conj func(e parser.Expr) error
@@ -225,15 +227,20 @@ func splitRankBounds(where parser.Expr, rn, alias string) ([]rnBound, parser.Exp
 			return nil, nil, err
 		}
 	}
+	return bounds, rest, nil
+}
+
+// andConjuncts joins parsed conjuncts with AND (nil for none).
+func andConjuncts(es []parser.Expr) parser.Expr {
 	var out parser.Expr
-	for _, e := range rest {
+	for _, e := range es {
 		if out == nil {
 			out = e
 		} else {
 			out = &parser.BinaryExpr{Pos: e.Position(), Op: "AND", L: out, R: e}
 		}
 	}
-	return bounds, out, nil
+	return out
 }
 
 // selectsColumn reports whether the select list names column c of the
@@ -437,8 +444,9 @@ func (b *builder) buildTopN(s *parser.Select, dt *parser.DerivedTable, inner *pa
 		outExprs = append(outExprs, ref(i))
 	}
 	outExprs = append(outExprs, ref(len(cols)-1))
+	outNames := append(allNames, expr.DeletedColumn)
 	var sub Node
-	if sub, err = NewProject(top, outExprs, append(allNames, expr.DeletedColumn), b.owner); err != nil {
+	if sub, err = NewProject(top, outExprs, outNames, b.owner); err != nil {
 		return nil, err
 	}
 	desc := alias
@@ -447,9 +455,54 @@ func (b *builder) buildTopN(s *parser.Select, dt *parser.DerivedTable, inner *pa
 	}
 	osc := newScope(sub, alias, desc)
 
+	// A condition on partition columns alone keeps or drops whole
+	// partitions, so it filters the input instead (fewer rows ranked, no
+	// deletions); the others filter the ranked rows, marking those that
+	// fail as deleted.
+	isPart := map[int]bool{}
+	for _, c := range partition {
+		isPart[c] = true
+	}
+	var pushed []expr.Expr
+	var kept []parser.Expr
+	for _, c := range rest {
+		if containsAggregate(c) {
+			kept = append(kept, c) // refused by where with its message
+			continue
+		}
+		e, err := (&binder{sc: osc, clause: "WHERE"}).bindBool(c, "WHERE")
+		if err != nil {
+			return nil, err
+		}
+		onPartition := true
+		walkRefs(e, func(j int) {
+			r, ok := outExprs[j].(*expr.ColumnRef)
+			onPartition = onPartition && ok && isPart[r.Index]
+		})
+		if !onPartition {
+			kept = append(kept, c)
+			continue
+		}
+		pushed = append(pushed, mapRefs(e, func(r *expr.ColumnRef) expr.Expr {
+			t := outExprs[r.Index].(*expr.ColumnRef)
+			return &expr.ColumnRef{Index: t.Index, Name: t.Name, Type: t.Type}
+		}))
+	}
+	if len(pushed) > 0 {
+		pred := pushed[0]
+		for _, p := range pushed[1:] {
+			pred = call("and", expr.TypeBoolean, pred, p)
+		}
+		top = NewTopN(NewFilter(ranked, pred, b.owner), partition, order, int(n), byRank, rn, b.owner)
+		if sub, err = NewProject(top, outExprs, outNames, b.owner); err != nil {
+			return nil, err
+		}
+		osc = newScope(sub, alias, desc)
+	}
+
 	// The outer query over the ranked rows.
-	if rest != nil {
-		if sub, err = b.where(sub, osc, rest); err != nil {
+	if len(kept) > 0 {
+		if sub, err = b.where(sub, osc, andConjuncts(kept)); err != nil {
 			return nil, err
 		}
 	}

@@ -30,11 +30,7 @@ var (
 // pendingNexmark lists the queries that need a feature not merged yet,
 // with the feature. TestNexmark skips them (run them anyway with
 // -nexmark-pending); delete an entry once its query passes.
-var pendingNexmark = map[string]string{
-	"q5": "a tumbling window over a hop-windowed view's start: the view's event time is its window " +
-		"start but its rows come out at the window end, so the 2 s windows over them are closed and " +
-		"every row but the last window's is dropped as late (Flink stamps window_end - 1)",
-}
+var pendingNexmark = map[string]string{}
 
 // TestNexmark runs every query of testdata/nexmark over the nexmark
 // generator and compares its materialized view, row for row, with DuckDB's

@@ -17,3 +17,8 @@ WHERE r <= 5;
 SELECT auction, rank_number, price, bidder FROM (
   SELECT *, row_number() OVER (PARTITION BY auction ORDER BY price DESC) AS rank_number FROM bids
 ) t WHERE rank_number <= 4 AND price >= 2000;
+
+-- view: some_auctions
+SELECT auction, bidder, price, rank_number FROM (
+  SELECT *, row_number() OVER (PARTITION BY auction ORDER BY price DESC) AS rank_number FROM bids
+) t WHERE auction IN (1001, 1002, 1007, 1011) AND rank_number <= 2 AND bidder IS NOT NULL;

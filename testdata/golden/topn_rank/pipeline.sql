@@ -5,7 +5,8 @@
 -- some bids. Views: the Nexmark q19 shape (SELECT *), an ascending top-2
 -- per channel over a filtered input with rn moved first, a global top-5
 -- (no PARTITION BY) and a top-4 filtered on price afterwards (rows that
--- fail the filter are deleted from the table).
+-- fail the filter are deleted from the table), and a top-2 of some auctions
+-- (that condition filters the input) with NULL bidders left out.
 -- topic: bids partitions=2
 CREATE SOURCE bids (
   auction BIGINT, bidder BIGINT, price BIGINT, channel VARCHAR, note VARCHAR, ts TIMESTAMP
@@ -30,3 +31,10 @@ CREATE MATERIALIZED VIEW expensive_top AS
 SELECT auction, rank_number, price, bidder FROM (
   SELECT *, ROW_NUMBER() OVER (PARTITION BY auction ORDER BY price DESC) AS rank_number FROM bids
 ) t WHERE rank_number <= 4 AND price >= 2000;
+
+-- Conditions beside the bound: the one on the partition column filters
+-- the input, the other the ranked rows.
+CREATE MATERIALIZED VIEW some_auctions AS
+SELECT auction, bidder, price, rank_number FROM (
+  SELECT *, ROW_NUMBER() OVER (PARTITION BY auction ORDER BY price DESC) AS rank_number FROM bids
+) t WHERE auction IN (1001, 1002, 1007, 1011) AND rank_number <= 2 AND bidder IS NOT NULL;
