@@ -125,6 +125,13 @@ func loadNexmarkOracle(t *testing.T, tmp string, cfg nexmark.Config) *sql.DB {
 // runNexmarkPipeline runs pipeline text to its end and opens its database.
 func runNexmarkPipeline(t *testing.T, tmp, name string, src []byte) *sql.DB {
 	t.Helper()
+	return openNexmarkResult(t, runNexmarkPipelineFile(t, tmp, name, src))
+}
+
+// runNexmarkPipelineFile runs pipeline text to its end and returns the
+// path of its database.
+func runNexmarkPipelineFile(t *testing.T, tmp, name string, src []byte) string {
+	t.Helper()
 	dir := filepath.Join(tmp, name)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
@@ -140,11 +147,37 @@ func runNexmarkPipeline(t *testing.T, tmp, name string, src []byte) *sql.DB {
 		CommitInterval: 10 * time.Second}); err != nil {
 		t.Fatalf("spate run %s: %v", name, err)
 	}
+	return db
+}
+
+func openNexmarkResult(t *testing.T, db string) *sql.DB {
+	t.Helper()
 	got, err := sql.Open("duckdb", db+"?access_mode=READ_ONLY")
 	if err != nil {
 		t.Fatal(err)
 	}
 	return got
+}
+
+// sameInDuckDB reports whether view in database file db holds exactly
+// the rows of query, as multisets, comparing inside DuckDB (fast for
+// large results). false means "not proven equal": the caller compares
+// row by row, within the float tolerance, and reports the differences.
+func sameInDuckDB(t *testing.T, oracle *sql.DB, db, view, query string) (bool, int64) {
+	t.Helper()
+	if _, err := oracle.Exec(fmt.Sprintf("ATTACH '%s' AS spate_result (READ_ONLY)", strings.ReplaceAll(db, "'", "''"))); err != nil {
+		t.Logf("cannot attach the result (%v); comparing row by row", err)
+		return false, 0
+	}
+	defer mustExec(t, oracle, "DETACH spate_result")
+	var have, want, diff int64
+	err := oracle.QueryRow(fmt.Sprintf(`SELECT (SELECT count(*) FROM spate_result.%[1]s), (SELECT count(*) FROM (%[2]s)),
+		(SELECT count(*) FROM (SELECT * FROM spate_result.%[1]s EXCEPT ALL SELECT * FROM (%[2]s)))`, view, query)).Scan(&have, &want, &diff)
+	if err != nil {
+		t.Logf("comparing in DuckDB failed (%v); comparing row by row", err)
+		return false, 0
+	}
+	return have == want && diff == 0, have
 }
 
 func runNexmarkQuery(t *testing.T, tmp string, oracle *sql.DB, q string, cfg nexmark.Config) {
@@ -164,11 +197,20 @@ func runNexmarkQuery(t *testing.T, tmp string, oracle *sql.DB, q string, cfg nex
 	if cfg.Rate > 0 {
 		src = bytes.ReplaceAll(src, []byte("events = '"), []byte(fmt.Sprintf("rate = '%d', events = '", cfg.Rate)))
 	}
-	got := runNexmarkPipeline(t, tmp, q, src)
-	defer got.Close()
+	db := runNexmarkPipelineFile(t, tmp, q, src)
 	took := time.Since(start)
 	view := "nexmark_" + q
-	want := queryRows(t, oracle, strings.TrimSuffix(strings.TrimSpace(string(twin)), ";"))
+	query := strings.TrimSuffix(strings.TrimSpace(string(twin)), ";")
+	if same, n := sameInDuckDB(t, oracle, db, view, query); same {
+		if n == 0 {
+			t.Errorf("view %s: the twin returns no rows; the query tests nothing at this event count", view)
+		}
+		t.Logf("%s: %d rows, identical (spate run %.2fs)", q, n, took.Seconds())
+		return
+	}
+	got := openNexmarkResult(t, db)
+	defer got.Close()
+	want := queryRows(t, oracle, query)
 	have := queryRows(t, got, "SELECT * FROM "+view)
 	t.Logf("%s: %d rows (spate run %.2fs)", q, len(have), took.Seconds())
 	compareNexmarkRows(t, view, have, want)
