@@ -149,17 +149,17 @@ type Job struct {
 	Views     []string
 	Submitted time.Time
 
-	exec    *exec.Job
-	sinks   []namedPromSink
+	exec  *exec.Job
+	sinks []namedPromSink
 	// Exactly-once Kafka sinks, their outbox (by sink) and the run id of
 	// the job's epochs (connectors/kafka/outbox.go).
 	kafkaSinks []namedKafkaSink
 	outbox     map[string][]kafka.OutboxEpoch
 	run        string
-	commits prometheus.Histogram
-	roundAt time.Time // start of the current commit round: its first sink commit (job goroutine)
-	cancel  context.CancelFunc
-	done    chan struct{}
+	commits    prometheus.Histogram
+	roundAt    time.Time // start of the current commit round: its first sink commit (job goroutine)
+	cancel     context.CancelFunc
+	done       chan struct{}
 
 	mu     sync.Mutex
 	state  JobState
