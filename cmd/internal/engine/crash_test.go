@@ -271,8 +271,8 @@ func TestCrashKill9(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	for _, topic := range crashTopics {
-		want := topicMultiset(t, ctx, brokerA.Addr(), topic)
-		got := topicMultiset(t, ctx, brokerB.Addr(), topic)
+		want := topicMultiset(t, ctx, []string{brokerA.Addr()}, topic)
+		got := topicMultiset(t, ctx, []string{brokerB.Addr()}, topic)
 		compareMultisets(t, "topic "+topic, got, want)
 	}
 }
@@ -320,9 +320,9 @@ func compareViews(t *testing.T, wantDB, gotDB string, views []string) {
 }
 
 // topicMultiset counts topic's committed records by key and value.
-func topicMultiset(t *testing.T, ctx context.Context, brokers, topic string) map[string]int {
+func topicMultiset(t *testing.T, ctx context.Context, brokers []string, topic string) map[string]int {
 	t.Helper()
-	recs, err := kafka.ReadCommitted(ctx, []string{brokers}, topic)
+	recs, err := kafka.ReadCommitted(ctx, brokers, topic)
 	if err != nil {
 		t.Fatal(err)
 	}
