@@ -156,10 +156,13 @@ type Job struct {
 	kafkaSinks []namedKafkaSink
 	outbox     map[string][]kafka.OutboxEpoch
 	run        string
-	commits    prometheus.Histogram
-	roundAt    time.Time // start of the current commit round: its first sink commit (job goroutine)
-	cancel     context.CancelFunc
-	done       chan struct{}
+	// maxCheckpoint is the largest encoded checkpoint so far, in bytes
+	// (job goroutine; read once the job stopped).
+	maxCheckpoint int
+	commits       prometheus.Histogram
+	roundAt       time.Time // start of the current commit round: its first sink commit (job goroutine)
+	cancel        context.CancelFunc
+	done          chan struct{}
 
 	mu     sync.Mutex
 	state  JobState
@@ -333,7 +336,9 @@ func (h *Host) StartJob(spec JobSpec) (*Job, error) {
 			}
 			logCheckpoint("begin", cp.Epoch)
 			err := h.store.Commit(ctx, func(tx *sql.Tx) error {
-				err := duckdb.SaveCheckpoint(ctx, tx, duckdb.Checkpoint{Job: spec.ID, Plan: plan, Epoch: cp.Epoch, State: cp.Encode()})
+				state := cp.Encode()
+				j.maxCheckpoint = max(j.maxCheckpoint, len(state))
+				err := duckdb.SaveCheckpoint(ctx, tx, duckdb.Checkpoint{Job: spec.ID, Plan: plan, Epoch: cp.Epoch, State: state})
 				if err != nil || len(j.kafkaSinks) == 0 {
 					return err
 				}
