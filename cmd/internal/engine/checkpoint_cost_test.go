@@ -38,7 +38,7 @@ func TestCheckpointCost(t *testing.T) {
 	if os.Getenv("SPATE_CHECKPOINT_COST") == "" {
 		t.Skip("set SPATE_CHECKPOINT_COST=1")
 	}
-	const events = 3_000_000
+	const events = 1_000_000
 	dir := t.TempDir()
 	file := filepath.Join(dir, "cost.sql")
 	if err := os.WriteFile(file, []byte(fmt.Sprintf(costPipeline, events)), 0o644); err != nil {
