@@ -186,6 +186,7 @@ func (s *Sink) publish(ctx context.Context) error {
 			return err
 		}
 		s.eo.Logger.Warn("kafka transaction failed; restarting the producer", "sink", s.cfg.Name, "attempt", attempt, "err", err)
+		s.retries++
 		time.Sleep(time.Duration(attempt) * 200 * time.Millisecond)
 		if rerr := s.restartProducer(ctx); rerr != nil {
 			err = rerr
@@ -267,9 +268,12 @@ func (s *Sink) openExactlyOnce(ctx context.Context) error {
 // committed.
 func (s *Sink) restartProducer(ctx context.Context) error {
 	if s.cl != nil {
-		s.cl.Close()
+		s.cl.Close() // fails its buffered records: forget those errors
 		s.cl = nil
 	}
+	s.mu.Lock()
+	s.failure = nil
+	s.mu.Unlock()
 	cl, err := kgo.NewClient(append(baseOpts(s.cfg.Brokers),
 		kgo.TransactionalID(s.eo.ID),
 		kgo.TransactionTimeout(time.Minute),

@@ -8,7 +8,10 @@ import (
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 
 	spexec "github.com/spate-sql/spate/exec"
 )
@@ -163,5 +166,41 @@ func TestSinkDeliveryOption(t *testing.T) {
 		[]string{"127.0.0.1:1"}, eo)
 	if err == nil || !strings.Contains(err.Error(), "unknown delivery") {
 		t.Errorf("delivery twice: %v", err)
+	}
+}
+
+// A Kafka commit that fails while the process lives: rejected (the
+// commit did not happen: the epoch is sent again) or timed out after the
+// broker applied it (it did: the epoch is not sent again). Either way
+// each epoch is committed once.
+func TestSinkExactlyOnceFailedCommit(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		err  *kerr.Error
+	}{{"rejected", kerr.UnknownServerError}, {"applied", kerr.RequestTimedOut}} {
+		t.Run(c.name, func(t *testing.T) {
+			b := startBroker(t)
+			ctx := testCtx(t)
+			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+			defer mem.AssertSize(t, 0)
+			s := eoSink(t, ctx, mem, b.Addr(), "eo", "r1", nil)
+			pushEpoch(t, s, mem, 1)
+			if err := s.Publish(ctx); err != nil {
+				t.Fatal(err)
+			}
+			f := b.c.Fault(kfake.Fault{Keys: []kmsg.Key{kmsg.EndTxn}, Err: c.err, Count: 1})
+			pushEpoch(t, s, mem, 2)
+			if err := s.Publish(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if f.Hits() != 1 || s.retries != 1 {
+				t.Fatalf("the fault answered %d requests, %d retries; want 1 and 1", f.Hits(), s.retries)
+			}
+			pushEpoch(t, s, mem, 3)
+			if err := s.Publish(ctx); err != nil {
+				t.Fatal(err)
+			}
+			sameLines(t, "committed", committed(t, ctx, b.Addr(), "eo"), want("r1", 1, 2, 3))
+		})
 	}
 }

@@ -78,6 +78,7 @@ type Sink struct {
 	curN        int           // records in cur
 	unpublished []OutboxEpoch // taken epochs Kafka does not have yet
 	published   int64         // last epoch Kafka committed
+	retries     int           // publishes retried with a restarted producer
 }
 
 var (
@@ -184,7 +185,7 @@ func (s *Sink) err() error {
 // Push implements exec.Operator. The records' keys and values live in one
 // buffer per batch, which the producer holds until delivery.
 func (s *Sink) Push(_ int, b arrow.RecordBatch) error {
-	if err := s.err(); err != nil {
+	if err := s.err(); err != nil && s.eo == nil {
 		return fmt.Errorf("kafka sink %s: %w", s.cfg.Name, err)
 	}
 	n := int(b.NumRows())
