@@ -76,8 +76,11 @@ type spateProc struct {
 
 func startSpate(t *testing.T, bin, file, db, state, brokers string) *spateProc {
 	t.Helper()
-	cmd := exec.Command(bin, "run", file, "--exit-at-end", "--checkpoint-interval", "100ms",
-		"--db", db, "--state-dir", state, "--brokers", brokers, "--listen", "")
+	args := []string{"run", file, "--exit-at-end", "--checkpoint-interval", "100ms", "--db", db, "--state-dir", state, "--listen", ""}
+	if brokers != "" {
+		args = append(args, "--brokers", brokers)
+	}
+	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), "SPATE_DEBUG_CHECKPOINTS=1")
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
@@ -168,6 +171,19 @@ func TestCrashKill9(t *testing.T) {
 	if os.Getenv("SPATE_CRASH_FULL") != "" {
 		events, kills = 1_000_000, 20
 	}
+	crashTest(t, events, kills, false)
+}
+
+// The same with spate's own embedded broker, killed with the process and
+// restarted from its data directory under the state dir each time.
+func TestCrashKill9EmbeddedBroker(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the CLI and runs it many times")
+	}
+	crashTest(t, 300_000, 8, true)
+}
+
+func crashTest(t *testing.T, events, kills int, embedded bool) {
 	seed := time.Now().UnixNano()
 	if s := os.Getenv("SPATE_CRASH_SEED"); s != "" {
 		var err error
@@ -184,21 +200,27 @@ func TestCrashKill9(t *testing.T) {
 	if err := os.WriteFile(file, []byte(fmt.Sprintf(crashPipeline, events)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	brokerA, err := kafka.StartEmbedded("", 0)
-	if err != nil {
-		t.Fatal(err)
+	// Without embedded, the brokers live in the test process and survive
+	// the kills.
+	addrA, addrB := "", ""
+	if !embedded {
+		brokerA, err := kafka.StartEmbedded("", 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer brokerA.Close()
+		brokerB, err := kafka.StartEmbedded("", 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer brokerB.Close()
+		addrA, addrB = brokerA.Addr(), brokerB.Addr()
 	}
-	defer brokerA.Close()
-	brokerB, err := kafka.StartEmbedded("", 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer brokerB.Close()
 
 	// The uninterrupted run.
 	wholeDB := filepath.Join(dir, "whole.duckdb")
 	t0 := time.Now()
-	p := startSpate(t, bin, file, wholeDB, filepath.Join(dir, "whole"), brokerA.Addr())
+	p := startSpate(t, bin, file, wholeDB, filepath.Join(dir, "whole"), addrA)
 	<-p.exited
 	if p.waitErr != nil {
 		t.Fatalf("uninterrupted run: %v\n%s", p.waitErr, p.stderr())
@@ -217,7 +239,7 @@ func TestCrashKill9(t *testing.T) {
 		if starts > 20*kills+20 {
 			t.Fatalf("the job did not finish after %d starts", starts)
 		}
-		p := startSpate(t, bin, file, db, state, brokerB.Addr())
+		p := startSpate(t, bin, file, db, state, addrB)
 		var mode string
 		if landed < kills {
 			switch rng.Intn(4) {
@@ -270,9 +292,24 @@ func TestCrashKill9(t *testing.T) {
 	compareViews(t, wholeDB, db, crashViews)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
+	if embedded {
+		// Start each run's broker from its data directory to read it.
+		for _, a := range []*string{&addrA, &addrB} {
+			st := filepath.Join(dir, "whole", "kafka")
+			if a == &addrB {
+				st = filepath.Join(state, "kafka")
+			}
+			b, err := kafka.StartEmbedded(st, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer b.Close()
+			*a = b.Addr()
+		}
+	}
 	for _, topic := range crashTopics {
-		want := topicMultiset(t, ctx, []string{brokerA.Addr()}, topic)
-		got := topicMultiset(t, ctx, []string{brokerB.Addr()}, topic)
+		want := topicMultiset(t, ctx, []string{addrA}, topic)
+		got := topicMultiset(t, ctx, []string{addrB}, topic)
 		compareMultisets(t, "topic "+topic, got, want)
 	}
 }
