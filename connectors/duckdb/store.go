@@ -76,6 +76,9 @@ func Open(path string) (*Store, error) {
 	if err == nil {
 		_, err = s.wconn.ExecContext(ctx, checkpointsDDL)
 	}
+	if err == nil {
+		_, err = s.wconn.ExecContext(ctx, outboxDDL)
+	}
 	if err != nil {
 		s.wconn.Close()
 		db.Close()

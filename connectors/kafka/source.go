@@ -82,6 +82,7 @@ type Source struct {
 
 	next map[int32]int64 // next offset per partition
 	hwm  map[int32]int64 // latest high watermark seen
+	lso  map[int32]int64 // latest last stable offset seen (read_committed end)
 	lag  atomic.Int64
 }
 
@@ -210,11 +211,13 @@ func (s *Source) open(ctx context.Context, alloc memory.Allocator, dl exec.DeadL
 	s.end = make(map[int32]int64, len(s.partitions))
 	s.next = make(map[int32]int64, len(s.partitions))
 	s.hwm = make(map[int32]int64, len(s.partitions))
+	s.lso = make(map[int32]int64, len(s.partitions))
 	for _, p := range s.partitions {
 		first, _ := firsts.Lookup(topic, p)
 		last, _ := ends.Lookup(topic, p)
 		s.end[p] = last.Offset
 		s.hwm[p] = last.Offset
+		s.lso[p] = last.Offset
 		at := first.Offset
 		if o, ok := s.cfg.StartOffsets[p]; ok {
 			at = max(o, first.Offset)
@@ -307,6 +310,9 @@ func (s *Source) Read(ctx context.Context) (exec.SourceBatch, error) {
 		}
 		s.updateLag()
 		if !polled && len(s.pending) == 0 {
+			if s.touchBehind() {
+				continue
+			}
 			return exec.SourceBatch{Partition: -1, NextOffset: -1}, nil
 		}
 	}
@@ -317,6 +323,9 @@ func (s *Source) decodePartition(fp *kgo.FetchPartition) error {
 	p := fp.Partition
 	if fp.HighWatermark >= 0 {
 		s.hwm[p] = fp.HighWatermark
+	}
+	if fp.LastStableOffset >= 0 {
+		s.lso[p] = fp.LastStableOffset
 	}
 	if len(fp.Records) == 0 || (s.done != nil && s.done[p]) {
 		return nil
@@ -359,6 +368,29 @@ func (s *Source) decodePartition(fp *kgo.FetchPartition) error {
 		s.cl.PauseFetchPartitions(map[string][]int32{s.cfg.Topic: {p}})
 	}
 	return nil
+}
+
+// touchBehind queues an empty batch for every partition that has records
+// left to read but returned none this tick (a failed fetch, a leader
+// moving, a broker restarting), and reports whether it queued any. An
+// empty batch keeps the partition active in the watermark tracker: a
+// partition whose records could not be fetched for the idle timeout is
+// not idle, and letting the watermark run ahead of it would turn its
+// records late (dropped) once the broker answers again. Results must not
+// depend on how long a broker fault lasted.
+func (s *Source) touchBehind() bool {
+	for _, p := range s.partitions {
+		// The last stable offset, not the high watermark: records of
+		// an open transaction cannot be read yet.
+		behind := s.lso[p] > s.next[p]
+		if s.cfg.ExitAtEnd {
+			behind = !s.done[p] && s.end[p] > s.next[p]
+		}
+		if behind {
+			s.pending = append(s.pending, exec.SourceBatch{Partition: p, Records: s.dec.NewBatch(), NextOffset: s.next[p]})
+		}
+	}
+	return len(s.pending) > 0
 }
 
 func (s *Source) updateLag() {

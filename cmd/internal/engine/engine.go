@@ -185,7 +185,13 @@ func (h *Host) connectors(j *Job, exitAtEnd bool, log *slog.Logger) exec.Connect
 		Sinks: map[string]exec.SinkFactory{
 			"duckdb": j.timed(h.store.MaterializeSink),
 			"kafka": j.timed(func(s *exec.SinkSpec) (exec.Operator, error) {
-				return kafka.NewSink(s, seedsFor(s.Options, h.seeds))
+				eo := &kafka.ExactlyOnceConfig{ID: "spate-" + j.ID + "-" + s.Name, Run: j.run,
+					Pending: j.outbox[s.Name], Logger: log}
+				k, err := kafka.NewSink(s, seedsFor(s.Options, h.seeds), eo)
+				if err == nil && k.ExactlyOnce() {
+					j.kafkaSinks = append(j.kafkaSinks, namedKafkaSink{s.Name, k})
+				}
+				return k, err
 			}),
 			"prometheus": j.timed(func(s *exec.SinkSpec) (exec.Operator, error) {
 				k, err := promsink.NewSink(s, promsink.Options{Logger: log})
