@@ -57,6 +57,9 @@ type SourceConfig struct {
 	// partition count) when it does not exist; otherwise a missing topic
 	// is an error at Open.
 	CreateMissingTopic bool
+	// MaxPollRecords caps the records one Read decodes (default
+	// maxPollRecords).
+	MaxPollRecords int
 }
 
 // Source reads a Kafka topic as Arrow batches. It implements
@@ -269,7 +272,11 @@ func (s *Source) Read(ctx context.Context) (exec.SourceBatch, error) {
 			return exec.SourceBatch{}, io.EOF
 		}
 		pctx, cancel := context.WithTimeout(ctx, idleTick)
-		fetches := s.cl.PollRecords(pctx, maxPollRecords)
+		limit := maxPollRecords
+		if s.cfg.MaxPollRecords > 0 {
+			limit = s.cfg.MaxPollRecords
+		}
+		fetches := s.cl.PollRecords(pctx, limit)
 		cancel()
 		if err := ctx.Err(); err != nil {
 			return exec.SourceBatch{}, err

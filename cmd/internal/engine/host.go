@@ -31,6 +31,8 @@ type HostOptions struct {
 	StateDir       string // the embedded broker keeps its data in StateDir/kafka
 	CommitInterval time.Duration
 	Logger         *slog.Logger
+
+	test testHooks
 }
 
 // Host is what the jobs of one process share: one DuckDB store (DuckDB
@@ -148,6 +150,7 @@ type Job struct {
 	Submitted time.Time
 
 	exec    *exec.Job
+	scope   *duckdb.Scope // the job's views and dead letters in the host's store
 	sinks   []namedPromSink
 	commits prometheus.Histogram
 	roundAt time.Time // start of the current commit round: its first sink commit (job goroutine)
@@ -283,17 +286,24 @@ func (h *Host) StartJob(spec JobSpec) (*Job, error) {
 		log.Info("resuming from checkpoint", "epoch", restore.Epoch)
 	}
 	plan := planFingerprint(p)
+	// The job's rows and dead letters commit only with its own
+	// checkpoints, never in another job's transaction.
+	j.scope = h.store.Scope(spec.ID)
 	ej, err := exec.NewJob(p.Graph, h.connectors(j, spec.ExitAtEnd, log), exec.JobOptions{
-		DeadLetters: h.store.DeadLetters(),
+		DeadLetters: j.scope.DeadLetters(),
 		Restore:     restore,
 		// The sinks staged their rows (the store is in checkpoint mode):
 		// they, the dead letters and the checkpoint commit in one
 		// DuckDB transaction, so a crash can never separate rows from
 		// the offsets that produced them.
 		Checkpoint: func(ctx context.Context, cp *exec.Checkpoint) error {
-			return h.store.Commit(ctx, func(tx *sql.Tx) error {
+			err := j.scope.Commit(ctx, func(tx *sql.Tx) error {
 				return duckdb.SaveCheckpoint(ctx, tx, duckdb.Checkpoint{Job: spec.ID, Plan: plan, Epoch: cp.Epoch, State: cp.Encode()})
 			})
+			if err == nil && h.opts.test.afterCheckpoint != nil {
+				err = h.opts.test.afterCheckpoint(cp.Epoch)
+			}
+			return err
 		},
 		OnCommit: func(ctx context.Context) error {
 			// The runtime commits every sink, then (with checkpoints)
@@ -303,15 +313,17 @@ func (h *Host) StartJob(spec JobSpec) (*Job, error) {
 			if !j.roundAt.IsZero() {
 				start, j.roundAt = j.roundAt, time.Time{}
 			}
-			err := h.store.Commit(ctx, nil)
+			err := j.scope.Commit(ctx, nil)
 			j.commits.Observe(time.Since(start).Seconds())
 			return err
 		},
-		CommitInterval: h.opts.CommitInterval,
-		NewOperator:    exec.NewOperator,
-		Logger:         log,
+		CommitInterval:     h.opts.CommitInterval,
+		CommitEveryBatches: h.opts.test.commitEveryBatches,
+		NewOperator:        exec.NewOperator,
+		Logger:             log,
 	})
 	if err != nil {
+		j.scope.Release()
 		cancel()
 		return nil, err
 	}
@@ -333,6 +345,7 @@ func (h *Host) StartJob(spec JobSpec) (*Job, error) {
 		}
 		state := j.state
 		j.mu.Unlock()
+		j.scope.Release()
 		if err != nil {
 			log.Error("job failed", "err", err)
 		} else {
