@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -72,6 +74,7 @@ type runNode struct {
 	emitter  Emitter
 	metrics  OpMetrics
 	isSource bool
+	sources  string // the sources upstream, comma-separated: dead letters name them
 }
 
 // NewJob instantiates every operator of g. Nothing runs until Run.
@@ -100,6 +103,7 @@ func NewJob(g *Graph, conns Connectors, opts JobOptions) (*Job, error) {
 			rn.inWM[i] = MinWatermark
 		}
 		inputs := make([]*arrow.Schema, len(n.Inputs))
+		var srcs []string
 		for port, id := range n.Inputs {
 			up, ok := byID[id]
 			if !ok {
@@ -107,6 +111,13 @@ func NewJob(g *Graph, conns Connectors, opts JobOptions) (*Job, error) {
 			}
 			up.down = append(up.down, portRef{rn, port})
 			inputs[port] = up.n.Schema
+			srcs = append(srcs, strings.Split(up.sources, ",")...)
+		}
+		if n.Kind == KindSource {
+			rn.sources = n.Name
+		} else {
+			slices.Sort(srcs)
+			rn.sources = strings.Join(slices.Compact(srcs), ",")
 		}
 		var err error
 		switch n.Kind {
@@ -225,7 +236,11 @@ func (j *Job) Run(ctx context.Context) (err error) {
 		}
 	}()
 	for _, rn := range j.nodes {
-		rn.ctx = &OpContext{Name: rn.n.Name, Alloc: j.opts.Alloc, DeadLetters: j.opts.DeadLetters,
+		var dl DeadLetterWriter = j.opts.DeadLetters
+		if !rn.isSource {
+			dl = &opDeadLetters{w: dl, node: rn.n.Name, sources: rn.sources}
+		}
+		rn.ctx = &OpContext{Name: rn.n.Name, Alloc: j.opts.Alloc, DeadLetters: dl,
 			Metrics: &rn.metrics, Context: runCtx}
 		if rn.isSource {
 			continue
@@ -468,6 +483,25 @@ func (j *Job) close() error {
 	}
 	j.opened = nil
 	return errors.Join(errs...)
+}
+
+// opDeadLetters is an operator's dead-letter writer. Operators name
+// themselves in DeadLetter.Source (they know no source); the table's
+// source column names the source the record came from (those upstream,
+// comma-separated, past a union or join), and the reason says which
+// operator (the view) dropped it.
+type opDeadLetters struct {
+	w       DeadLetterWriter
+	node    string
+	sources string
+}
+
+func (o *opDeadLetters) WriteDeadLetter(d DeadLetter) error {
+	if d.Source == o.node && o.sources != "" {
+		d.Source = o.sources
+		d.Reason += " (dropped by " + o.node + ")"
+	}
+	return o.w.WriteDeadLetter(d)
 }
 
 // countingDL counts dead letters per source on their way to the writer,

@@ -138,11 +138,23 @@ func runGolden(t *testing.T, dir string) {
 	if len(views) == 0 {
 		t.Fatal("oracle.sql names no view")
 	}
+	sources := map[string]bool{}
+	script, err := parser.Parse("pipeline.sql", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range script.Statements {
+		if cs, ok := st.(*parser.CreateSource); ok {
+			sources[strings.ToLower(cs.Name)] = true
+		}
+	}
 	var bad, late int
+	badRaw := map[string]bool{} // partition/payload of every bad record
 	for _, tp := range topics {
 		for _, e := range tp.events {
 			if e.bad {
 				bad++
+				badRaw[fmt.Sprintf("%d/%s", e.partition, e.payload)] = true
 			}
 			if e.late {
 				late++
@@ -202,7 +214,7 @@ func runGolden(t *testing.T, dir string) {
 		default:
 			t.Fatalf("unknown -golden-modes entry %q", mode)
 		}
-		runs = append(runs, checkGoldenRun(t, mode, o.DB, oracle, views, bad, late))
+		runs = append(runs, checkGoldenRun(t, mode, o.DB, oracle, views, bad, late, sources, badRaw))
 	}
 	for _, r := range runs[1:] {
 		for _, v := range views {
@@ -218,7 +230,7 @@ func runGolden(t *testing.T, dir string) {
 
 // checkGoldenRun compares the views a run left in db with the oracle and
 // counts its dead letters; it returns what it read.
-func checkGoldenRun(t *testing.T, mode, db string, oracle *sql.DB, views []oracleQuery, bad, late int) goldenRun {
+func checkGoldenRun(t *testing.T, mode, db string, oracle *sql.DB, views []oracleQuery, bad, late int, sources, badRaw map[string]bool) goldenRun {
 	t.Helper()
 	got, err := sql.Open("duckdb", db+"?access_mode=READ_ONLY")
 	if err != nil {
@@ -242,6 +254,39 @@ func checkGoldenRun(t *testing.T, mode, db string, oracle *sql.DB, views []oracl
 		t.Fatalf("%s run: dead letters: %d bad and %d late, want %d and %d:\n%s", mode, gotBad, gotLate, bad, late, strings.Join(rows, "\n"))
 	}
 	run.dead = queryRows(t, got, `SELECT source, "partition", "offset", raw, reason FROM spate_dead_letters`)
+	// Every dead letter names the source its record came from (not the
+	// view that dropped it, which the reason names) and the job.
+	for _, r := range queryRows(t, got, `SELECT source, reason, coalesce(job, 'NULL') FROM spate_dead_letters`) {
+		parts := strings.Split(r, " | ")
+		for _, src := range strings.Split(parts[0], ",") {
+			if !sources[strings.ToLower(src)] {
+				t.Errorf("%s run: dead letter with source %q, which is no source of the pipeline: %s", mode, src, r)
+			}
+		}
+		if strings.HasPrefix(parts[1], "late") && !strings.Contains(parts[1], "dropped by ") {
+			t.Errorf("%s run: a late event's reason does not name the view that dropped it: %s", mode, r)
+		}
+		if parts[len(parts)-1] == "NULL" {
+			t.Errorf("%s run: dead letter without its job: %s", mode, r)
+		}
+	}
+	// A record the source could not decode keeps its partition, offset
+	// and exact bytes.
+	rows, err := got.Query(`SELECT "partition", "offset", raw FROM spate_dead_letters WHERE reason NOT LIKE 'late%' AND "offset" IS NOT NULL`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var p, off int64
+		var raw []byte
+		if err := rows.Scan(&p, &off, &raw); err != nil {
+			t.Fatal(err)
+		}
+		if !badRaw[fmt.Sprintf("%d/%s", p, raw)] {
+			t.Errorf("%s run: dead letter at partition %d offset %d holds bytes that are no bad record of that partition: %.200q", mode, p, off, raw)
+		}
+	}
 	return run
 }
 
