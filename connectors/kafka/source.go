@@ -27,6 +27,16 @@ const idleTick = 250 * time.Millisecond
 // becomes batches of bounded size.
 const maxPollRecords = 8192
 
+// maxRecordBytes bounds the value of one record the source decodes (a
+// variable so tests can lower it). A larger record is refused like any
+// undecodable one (dead letter, skip or fail) without being decoded, and
+// its dead letter keeps only its first maxDeadLetterRaw bytes. franz-go
+// reads fetch responses of up to 100 MB, so larger records never arrive
+// at all: the fetch fails with franz-go's error.
+var maxRecordBytes = 16 << 20
+
+const maxDeadLetterRaw = 64 << 10
+
 // SourceConfig describes one Kafka source.
 type SourceConfig struct {
 	Name    string   // source name, for errors and dead letters
@@ -340,14 +350,22 @@ func (s *Source) decodePartition(fp *kgo.FetchPartition) error {
 		if r.Attrs.IsControl() {
 			continue
 		}
-		if err := s.dec.Append(r.Value); err != nil {
+		raw, err := r.Value, error(nil)
+		if len(raw) > maxRecordBytes {
+			err = fmt.Errorf("record of %d bytes is larger than the limit of %d bytes (dead letter keeps the first %d bytes)",
+				len(raw), maxRecordBytes, maxDeadLetterRaw)
+			raw = raw[:maxDeadLetterRaw]
+		} else {
+			err = s.dec.Append(raw)
+		}
+		if err != nil {
 			switch s.cfg.OnError {
 			case "fail":
 				s.dec.NewBatch().Release()
 				return fmt.Errorf("kafka source %s: partition %d offset %d: %v", s.cfg.Name, p, r.Offset, err)
 			case "dead_letter":
 				if werr := s.dl.WriteDeadLetter(exec.DeadLetter{Source: s.cfg.Name, Partition: p, Offset: r.Offset,
-					Raw: r.Value, Reason: err.Error(), Time: time.Now()}); werr != nil {
+					Raw: raw, Reason: err.Error(), Time: time.Now()}); werr != nil {
 					s.dec.NewBatch().Release()
 					return fmt.Errorf("kafka source %s: writing dead letter: %w", s.cfg.Name, werr)
 				}
