@@ -1197,3 +1197,9 @@ func (a *TimelineAggregate) Close() error {
 	}
 	return nil
 }
+
+// OutputWatermark holds the output watermark back by the window size, as
+// for a windowed aggregate (see windowOutputWatermark).
+func (t *TimelineAggregate) OutputWatermark(wm int64) int64 {
+	return windowOutputWatermark(t.win, wm)
+}
