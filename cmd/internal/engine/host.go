@@ -33,6 +33,8 @@ type HostOptions struct {
 	StateDir       string // the embedded broker keeps its data in StateDir/kafka
 	CommitInterval time.Duration
 	Logger         *slog.Logger
+
+	test testHooks
 }
 
 // Host is what the jobs of one process share: one DuckDB store (DuckDB
@@ -150,6 +152,7 @@ type Job struct {
 	Submitted time.Time
 
 	exec  *exec.Job
+	scope *duckdb.Scope // the job's views and dead letters in the host's store
 	sinks []namedPromSink
 	// Exactly-once Kafka sinks, their outbox (by sink) and the run id of
 	// the job's epochs (connectors/kafka/outbox.go).
@@ -316,8 +319,11 @@ func (h *Host) StartJob(spec JobSpec) (*Job, error) {
 		j.run = newRunID()
 	}
 	plan := planFingerprint(p)
+	// The job's rows and dead letters commit only with its own
+	// checkpoints, never in another job's transaction.
+	j.scope = h.store.Scope(spec.ID)
 	ej, err := exec.NewJob(p.Graph, h.connectors(j, spec.ExitAtEnd, log), exec.JobOptions{
-		DeadLetters: h.store.DeadLetters(),
+		DeadLetters: j.scope.DeadLetters(),
 		Restore:     restore,
 		// The sinks staged their rows (the store is in checkpoint mode):
 		// they, the dead letters and the checkpoint commit in one
@@ -335,7 +341,7 @@ func (h *Host) StartJob(spec JobSpec) (*Job, error) {
 				epochs[i] = duckdb.OutboxEpoch{Sink: k.name, Epoch: e.Epoch, N: int64(e.N), Records: e.Records}
 			}
 			logCheckpoint("begin", cp.Epoch)
-			err := h.store.Commit(ctx, func(tx *sql.Tx) error {
+			err := j.scope.Commit(ctx, func(tx *sql.Tx) error {
 				state := cp.Encode()
 				j.maxCheckpoint = max(j.maxCheckpoint, len(state))
 				err := duckdb.SaveCheckpoint(ctx, tx, duckdb.Checkpoint{Job: spec.ID, Plan: plan, Epoch: cp.Epoch, State: state})
@@ -356,6 +362,11 @@ func (h *Host) StartJob(spec JobSpec) (*Job, error) {
 				return err
 			}
 			logCheckpoint("commit", cp.Epoch)
+			if h.opts.test.afterCheckpoint != nil {
+				if err := h.opts.test.afterCheckpoint(cp.Epoch); err != nil {
+					return err
+				}
+			}
 			for _, k := range j.kafkaSinks {
 				if err := k.sink.Publish(ctx); err != nil {
 					return err
@@ -372,15 +383,17 @@ func (h *Host) StartJob(spec JobSpec) (*Job, error) {
 			if !j.roundAt.IsZero() {
 				start, j.roundAt = j.roundAt, time.Time{}
 			}
-			err := h.store.Commit(ctx, nil)
+			err := j.scope.Commit(ctx, nil)
 			j.commits.Observe(time.Since(start).Seconds())
 			return err
 		},
-		CommitInterval: h.opts.CommitInterval,
-		NewOperator:    exec.NewOperator,
-		Logger:         log,
+		CommitInterval:     h.opts.CommitInterval,
+		CommitEveryBatches: h.opts.test.commitEveryBatches,
+		NewOperator:        exec.NewOperator,
+		Logger:             log,
 	})
 	if err != nil {
+		j.scope.Release()
 		cancel()
 		return nil, err
 	}
@@ -411,6 +424,7 @@ func (h *Host) StartJob(spec JobSpec) (*Job, error) {
 		}
 		state := j.state
 		j.mu.Unlock()
+		j.scope.Release()
 		if err != nil {
 			log.Error("job failed", "err", err)
 		} else {
