@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -30,6 +32,10 @@ type JobOptions struct {
 	Checkpoint func(ctx context.Context, cp *Checkpoint) error
 	// Restore, when set, is the checkpoint to resume from.
 	Restore *Checkpoint
+	// CommitEveryBatches, when > 0, also commits (and checkpoints) after
+	// every that many source batches, so tests get checkpoints at points
+	// that depend on the input rather than on the clock.
+	CommitEveryBatches int
 	// NewOperator builds the non-source, non-sink operators.
 	NewOperator func(n *Node, inputs []*arrow.Schema) (Operator, error)
 	Now         func() time.Time // default time.Now; tests fake it
@@ -68,6 +74,7 @@ type runNode struct {
 	emitter  Emitter
 	metrics  OpMetrics
 	isSource bool
+	sources  string // the sources upstream, comma-separated: dead letters name them
 }
 
 // NewJob instantiates every operator of g. Nothing runs until Run.
@@ -96,6 +103,7 @@ func NewJob(g *Graph, conns Connectors, opts JobOptions) (*Job, error) {
 			rn.inWM[i] = MinWatermark
 		}
 		inputs := make([]*arrow.Schema, len(n.Inputs))
+		var srcs []string
 		for port, id := range n.Inputs {
 			up, ok := byID[id]
 			if !ok {
@@ -103,6 +111,13 @@ func NewJob(g *Graph, conns Connectors, opts JobOptions) (*Job, error) {
 			}
 			up.down = append(up.down, portRef{rn, port})
 			inputs[port] = up.n.Schema
+			srcs = append(srcs, strings.Split(up.sources, ",")...)
+		}
+		if n.Kind == KindSource {
+			rn.sources = n.Name
+		} else {
+			slices.Sort(srcs)
+			rn.sources = strings.Join(slices.Compact(srcs), ",")
 		}
 		var err error
 		switch n.Kind {
@@ -247,7 +262,11 @@ func (j *Job) Run(ctx context.Context) (err error) {
 		}
 	}()
 	for _, rn := range j.nodes {
-		rn.ctx = &OpContext{Name: rn.n.Name, Alloc: j.opts.Alloc, DeadLetters: j.opts.DeadLetters,
+		var dl DeadLetterWriter = j.opts.DeadLetters
+		if !rn.isSource {
+			dl = &opDeadLetters{w: dl, node: rn.n.Name, sources: rn.sources}
+		}
+		rn.ctx = &OpContext{Name: rn.n.Name, Alloc: j.opts.Alloc, DeadLetters: dl,
 			Metrics: &rn.metrics, Context: runCtx}
 		if rn.isSource {
 			continue
@@ -290,7 +309,7 @@ func (j *Job) Run(ctx context.Context) (err error) {
 		if cp := j.sourceCheckpoint(s.spec.Name); cp != nil {
 			s.tracker.restore(cp.MaxTs, cp.Watermark, now)
 		}
-		s.dl = dl
+		s.dl, s.letters = dl, dl
 	}
 
 	msgs := make(chan sourceMsg, 2*len(j.sources)+2)
@@ -345,6 +364,7 @@ func (j *Job) Run(ctx context.Context) (err error) {
 	}
 	ticker := time.NewTicker(j.opts.CommitInterval)
 	defer ticker.Stop()
+	batches := 0
 	for {
 		select {
 		case m := <-msgs:
@@ -353,6 +373,13 @@ func (j *Job) Run(ctx context.Context) (err error) {
 			}
 			if j.live == 0 {
 				return j.commit(context.WithoutCancel(ctx))
+			}
+			if m.sb.Records != nil && j.opts.CommitEveryBatches > 0 {
+				if batches++; batches%j.opts.CommitEveryBatches == 0 {
+					if err := j.commit(context.WithoutCancel(ctx)); err != nil {
+						return err
+					}
+				}
 			}
 		case <-ticker.C:
 			// A commit that started finishes even if the job is being
@@ -373,6 +400,9 @@ func (j *Job) handle(m sourceMsg) error {
 		if !errors.Is(m.err, io.EOF) {
 			return fmt.Errorf("source %s: %w", s.spec.Name, m.err)
 		}
+		if err := s.letters.release(-1, -1); err != nil {
+			return fmt.Errorf("source %s: dead letter: %w", s.spec.Name, err)
+		}
 		s.done = true
 		j.live--
 		for _, p := range s.reader.Partitions() {
@@ -385,6 +415,9 @@ func (j *Job) handle(m sourceMsg) error {
 		return j.advance(s, now)
 	}
 	defer m.sb.Records.Release()
+	if err := s.letters.release(m.sb.Partition, m.sb.NextOffset); err != nil {
+		return fmt.Errorf("source %s: dead letter: %w", s.spec.Name, err)
+	}
 	return s.push(j, m.sb, now)
 }
 
@@ -478,18 +511,71 @@ func (j *Job) close() error {
 	return errors.Join(errs...)
 }
 
-// countingDL counts dead letters per source on their way to the writer.
+// opDeadLetters is an operator's dead-letter writer. Operators name
+// themselves in DeadLetter.Source (they know no source); the table's
+// source column names the source the record came from (those upstream,
+// comma-separated, past a union or join), and the reason says which
+// operator (the view) dropped it.
+type opDeadLetters struct {
+	w       DeadLetterWriter
+	node    string
+	sources string
+}
+
+func (o *opDeadLetters) WriteDeadLetter(d DeadLetter) error {
+	if d.Source == o.node && o.sources != "" {
+		d.Source = o.sources
+		d.Reason += " (dropped by " + o.node + ")"
+	}
+	return o.w.WriteDeadLetter(d)
+}
+
+// countingDL counts dead letters per source on their way to the writer,
+// and holds back those a source reader writes for a record at a known
+// offset until the job takes the batch that moves past that offset.
+// Readers decode ahead of the job (in their goroutine, into the channel):
+// written at once, the dead letter of a record after the checkpoint's
+// offsets could be committed with that checkpoint, and a restart, which
+// reads the record again, would write it twice.
 type countingDL struct {
-	w  DeadLetterWriter
-	m  *OpMetrics
-	mu sync.Mutex
+	w    DeadLetterWriter
+	m    *OpMetrics
+	mu   sync.Mutex
+	held []DeadLetter
 }
 
 func (c *countingDL) WriteDeadLetter(d DeadLetter) error {
-	c.m.DeadLetters.Add(1)
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if d.Partition >= 0 && d.Offset >= 0 {
+		d.Raw = append([]byte(nil), d.Raw...) // the reader may reuse its buffer
+		c.held = append(c.held, d)
+		return nil
+	}
+	c.m.DeadLetters.Add(1)
 	return c.w.WriteDeadLetter(d)
+}
+
+// release writes the held dead letters of partition p before offset next
+// (all of p's when next < 0, every partition's when p < 0): the job is
+// about to take the batch that ends there, so a checkpoint from now on
+// covers those records.
+func (c *countingDL) release(p int32, next int64) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	keep := c.held[:0]
+	var err error
+	for _, d := range c.held {
+		if err == nil && (p < 0 || d.Partition == p && (next < 0 || d.Offset < next)) {
+			c.m.DeadLetters.Add(1)
+			err = c.w.WriteDeadLetter(d)
+			continue
+		}
+		keep = append(keep, d)
+	}
+	clear(c.held[len(keep):])
+	c.held = keep
+	return err
 }
 
 // panicError turns a recovered panic into an error: a bug in one operator

@@ -65,6 +65,10 @@ func newWindowAssign(spec *WindowAssignSpec, out, in *arrow.Schema) (*WindowAssi
 
 // checkFixedWindow validates a tumble or hop window; for tumble it sets
 // Slide = Size so both are handled alike.
+// MaxWindowsPerRow bounds the windows one row of a hop window joins
+// (size / slide), so one event costs bounded work and memory.
+const MaxWindowsPerRow = 1 << 16
+
 func checkFixedWindow(w *WindowSpec) error {
 	switch w.Kind {
 	case TumbleWindow:
@@ -75,6 +79,10 @@ func checkFixedWindow(w *WindowSpec) error {
 	case HopWindow:
 		if w.Size <= 0 || w.Slide <= 0 {
 			return fmt.Errorf("hop window slide and size must be positive, got slide %dms size %dms", w.Slide, w.Size)
+		}
+		if n := (w.Size + w.Slide - 1) / w.Slide; n > MaxWindowsPerRow {
+			return fmt.Errorf("hop window of size %dms and slide %dms puts every row in %d windows; at most %d are allowed (use a larger slide)",
+				w.Size, w.Slide, n, MaxWindowsPerRow)
 		}
 	default:
 		return fmt.Errorf("%s window cannot be assigned per row", w.Kind)
