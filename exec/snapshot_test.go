@@ -56,7 +56,7 @@ func snapCases() []snapCase {
 		}
 		return row
 	})
-	return []snapCase{
+	return append([]snapCase{
 		{
 			name: "window assign",
 			node: &Node{Kind: KindWindowAssign, Name: "w", Schema: withWindow(evSchema),
@@ -103,7 +103,7 @@ func snapCases() []snapCase {
 			// are restored but not run.
 			restoreOnly: true,
 		},
-	}
+	}, aggSnapCases()...)
 }
 
 var tlSteps = func() []hstep {
