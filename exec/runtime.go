@@ -177,6 +177,11 @@ func (rn *runNode) watermark(wm int64) error {
 			continue
 		}
 		dn.inWM[d.port] = wm
+		if pw, ok := dn.op.(PortWatermarker); ok {
+			if err := pw.PortWatermark(d.port, wm); err != nil {
+				return err
+			}
+		}
 		min := dn.inWM[0]
 		for _, w := range dn.inWM[1:] {
 			if w < min {
@@ -191,11 +196,32 @@ func (rn *runNode) watermark(wm int64) error {
 		if err := dn.op.Watermark(min); err != nil {
 			return err
 		}
-		if err := dn.watermark(min); err != nil {
+		out := min
+		if h, ok := dn.op.(WatermarkHolder); ok {
+			out = h.OutputWatermark(min)
+		}
+		if err := dn.watermark(out); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// PortWatermarker is implemented by operators that need each input's
+// watermark, not only their minimum: a join prunes one side's state by
+// the other side's watermark. The runtime calls PortWatermark when the
+// watermark of one input port advances, before Watermark.
+type PortWatermarker interface {
+	PortWatermark(port int, wm int64) error
+}
+
+// WatermarkHolder is implemented by operators whose output may lag their
+// input watermark (a join emits a row when its later half arrives, so its
+// output time can be behind the input watermark by the join's time
+// bound). The runtime forwards OutputWatermark(wm) downstream instead of
+// wm; it must be monotone in wm and keep MaxWatermark.
+type WatermarkHolder interface {
+	OutputWatermark(wm int64) int64
 }
 
 type sourceMsg struct {

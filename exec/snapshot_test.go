@@ -92,6 +92,11 @@ func snapCases() []snapCase {
 			steps: sgen, cut: len(sgen) / 2,
 		},
 		{
+			name: "top-N",
+			node: topnNode(evSchema, &TopNSpec{Partition: []int{evK, evFlag}, Order: []SortKey{{Col: evD, Desc: true}, {Col: evS}}, N: 3}, false),
+			in:   evSchema, steps: gen, cut: len(gen)/2 + 1,
+		},
+		{
 			// SPEC §5's reference query (timeline_test.go), stopped with
 			// pending events, open windows and interned strings.
 			name: "timeline", node: specFixtureNode(), in: hbSchema, steps: tlSteps, cut: 4,

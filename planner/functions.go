@@ -91,7 +91,7 @@ func knownFunctionNames() []string {
 func (b *binder) funcCall(x *parser.FuncCall) (expr.Expr, error) {
 	name := strings.ToLower(x.Name)
 	if x.Over != nil {
-		return nil, parser.Errorf(x.Pos, "", "%s(...) OVER (...) is not supported yet (top-N per key comes later)", name)
+		return nil, overError(x, name)
 	}
 	switch {
 	case isTimelineName(name):
