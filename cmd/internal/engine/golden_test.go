@@ -28,6 +28,10 @@ import (
 
 var goldenFilter = flag.String("golden", "", "run only golden pipelines whose name contains this")
 
+// goldenParallelism lists the parallelisms every pipeline runs with: each
+// must match the oracle (and so each other) with the same dead letters.
+var goldenParallelism = flag.String("golden-parallelism", "1,2", "comma-separated exec parallelisms to run every golden pipeline with")
+
 // TestGolden runs every pipeline under testdata/golden through the whole
 // engine (embedded Kafka, operators, DuckDB) and compares each
 // materialized view with DuckDB's batch evaluation of the oracle query
@@ -60,7 +64,17 @@ func TestGolden(t *testing.T) {
 		if *goldenFilter != "" && !strings.Contains(name, *goldenFilter) {
 			continue
 		}
-		t.Run(name, func(t *testing.T) { runGolden(t, dir) })
+		for _, ps := range strings.Split(*goldenParallelism, ",") {
+			p, err := strconv.Atoi(strings.TrimSpace(ps))
+			if err != nil || p < 1 {
+				t.Fatalf("-golden-parallelism: bad value %q", ps)
+			}
+			sub := name
+			if p > 1 {
+				sub = fmt.Sprintf("%s/P=%d", name, p)
+			}
+			t.Run(sub, func(t *testing.T) { runGolden(t, dir, p) })
+		}
 	}
 }
 
@@ -80,7 +94,7 @@ type goldenTopic struct {
 
 var topicHeader = regexp.MustCompile(`(?m)^--\s*topic:\s*(\w+)(?:\s+partitions=(\d+))?`)
 
-func runGolden(t *testing.T, dir string) {
+func runGolden(t *testing.T, dir string, parallelism int) {
 	src, err := os.ReadFile(filepath.Join(dir, "pipeline.sql"))
 	if err != nil {
 		t.Fatal(err)
@@ -119,7 +133,7 @@ func runGolden(t *testing.T, dir string) {
 
 	db := filepath.Join(tmp, "spate.duckdb")
 	err = Run(ctx, filepath.Join(dir, "pipeline.sql"), RunOptions{Brokers: broker.Addr(), DB: db,
-		StateDir: filepath.Join(tmp, "state"), ExitAtEnd: true})
+		StateDir: filepath.Join(tmp, "state"), ExitAtEnd: true, Parallelism: parallelism})
 	if err != nil {
 		t.Fatalf("spate run: %v", err)
 	}

@@ -135,6 +135,8 @@ type JobSpec struct {
 	// ResetState forgets the job's checkpoint and recomputes its views
 	// from the start of its sources (also when the pipeline changed).
 	ResetState bool
+	// Parallelism is the number of lanes running the operators; 0: 1.
+	Parallelism int
 	// OnEnd runs on the job's goroutine once it stopped.
 	OnEnd func(*Job)
 }
@@ -308,6 +310,7 @@ func (h *Host) StartJob(spec JobSpec) (*Job, error) {
 			return err
 		},
 		CommitInterval: h.opts.CommitInterval,
+		Parallelism:    spec.Parallelism,
 		NewOperator:    exec.NewOperator,
 		Logger:         log,
 	})
