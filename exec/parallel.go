@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math/bits"
 	"slices"
 	"sync"
@@ -274,6 +275,7 @@ func (j *Job) buildParallel(conns Connectors) error {
 		}
 	}
 	for i, s := range j.sources {
+		s.reader = splitSource(s.reader, P)
 		cn := &runNode{n: s.node.n, wm: MinWatermark, isSource: true, disp: &sourceDispatch{par: par, src: i}}
 		cn.metrics.Watermark.Set(MinWatermark)
 		s.node = cn
@@ -977,4 +979,185 @@ func (d *lockedDL) WriteDeadLetter(x DeadLetter) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.w.WriteDeadLetter(x)
+}
+
+// ---- source splits ----
+
+// SourceSplitter is implemented by source readers that can be read by
+// several goroutines. With Parallelism P > 1 the runtime calls Split(P)
+// before Open and reads the P readers in turn, one batch from each (0, 1,
+// ..., P-1, 0, ...; an exhausted one is skipped), so every reader must
+// return its batches in a fixed order: the merged stream is then the same
+// in every run. Each reader reads its own partitions (Partitions), and
+// implements Resumer if the whole one does. The nexmark generator splits
+// its events into blocks dealt round robin, so that reading in turn gives
+// its events in their order.
+type SourceSplitter interface {
+	Split(n int) []SourceReader
+}
+
+// splitReader reads the readers of a split source in their goroutines and
+// merges them in turn.
+type splitReader struct {
+	schema *arrow.Schema
+	parts  []SourceReader
+	chans  []chan splitMsg
+	next   int
+	done   []bool
+	live   int
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+type splitMsg struct {
+	sb  SourceBatch
+	err error
+}
+
+// splitSource returns a reader of r split n ways, or r when it cannot be
+// split (or its splits cannot resume while it can).
+func splitSource(r SourceReader, n int) SourceReader {
+	sp, ok := r.(SourceSplitter)
+	if !ok || n < 2 {
+		return r
+	}
+	parts := sp.Split(n)
+	if len(parts) < 2 {
+		return r
+	}
+	_, resumes := r.(Resumer)
+	for _, p := range parts {
+		if _, ok := p.(Resumer); resumes && !ok {
+			return r
+		}
+	}
+	return &splitReader{schema: r.Schema(), parts: parts}
+}
+
+func (s *splitReader) Schema() *arrow.Schema { return s.schema }
+
+func (s *splitReader) Open(ctx context.Context, alloc memory.Allocator, dl DeadLetterWriter) error {
+	for i, p := range s.parts {
+		if err := p.Open(ctx, alloc, dl); err != nil {
+			for _, q := range s.parts[:i] {
+				q.Close()
+			}
+			s.parts = nil
+			return err
+		}
+	}
+	ctx, s.cancel = context.WithCancel(ctx)
+	s.done = make([]bool, len(s.parts))
+	s.live = len(s.parts)
+	for _, p := range s.parts {
+		ch := make(chan splitMsg, 2)
+		s.chans = append(s.chans, ch)
+		s.wg.Add(1)
+		go func(p SourceReader) {
+			defer s.wg.Done()
+			defer func() {
+				if r := recover(); r != nil {
+					select {
+					case ch <- splitMsg{err: panicError(r, "source split")}:
+					case <-ctx.Done():
+					}
+				}
+			}()
+			for {
+				sb, err := p.Read(ctx)
+				select {
+				case ch <- splitMsg{sb, err}:
+				case <-ctx.Done():
+					if sb.Records != nil {
+						sb.Records.Release()
+					}
+					return
+				}
+				if err != nil {
+					return
+				}
+			}
+		}(p)
+	}
+	return nil
+}
+
+func (s *splitReader) Partitions() []int32 {
+	var out []int32
+	for _, p := range s.parts {
+		out = append(out, p.Partitions()...)
+	}
+	return out
+}
+
+func (s *splitReader) Read(ctx context.Context) (SourceBatch, error) {
+	for s.live > 0 {
+		k := s.next
+		s.next = (s.next + 1) % len(s.parts)
+		if s.done[k] {
+			continue
+		}
+		var m splitMsg
+		select {
+		case m = <-s.chans[k]:
+		case <-ctx.Done():
+			s.next = k
+			return SourceBatch{}, ctx.Err()
+		}
+		if errors.Is(m.err, io.EOF) {
+			s.done[k] = true
+			s.live--
+			continue
+		}
+		return m.sb, m.err
+	}
+	return SourceBatch{}, io.EOF
+}
+
+func (s *splitReader) SetStartOffsets(o map[int32]int64) {
+	for _, p := range s.parts {
+		if r, ok := p.(Resumer); ok {
+			r.SetStartOffsets(o)
+		}
+	}
+}
+
+// Lag sums the splits' lags (-1 when one does not know).
+func (s *splitReader) Lag() int64 {
+	var sum int64
+	for _, p := range s.parts {
+		lr, ok := p.(LagReporter)
+		if !ok {
+			return -1
+		}
+		sum += lr.Lag()
+	}
+	return sum
+}
+
+func (s *splitReader) Close() error {
+	if s.cancel != nil {
+		s.cancel()
+	}
+	s.wg.Wait()
+	for _, ch := range s.chans {
+		for {
+			select {
+			case m := <-ch:
+				if m.sb.Records != nil {
+					m.sb.Records.Release()
+				}
+				continue
+			default:
+			}
+			break
+		}
+	}
+	var errs []error
+	for _, p := range s.parts {
+		if err := p.Close(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
 }
