@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -123,6 +124,10 @@ const (
 	StateStopped   JobState = "stopped"   // stopped with the process; a server resumes it at restart
 )
 
+// AutoParallelism in JobSpec.Parallelism runs a job with one lane per CPU,
+// or resumes it with the parallelism of its checkpoint.
+const AutoParallelism = -1
+
 // JobSpec is a job to start.
 type JobSpec struct {
 	ID   string
@@ -135,7 +140,8 @@ type JobSpec struct {
 	// ResetState forgets the job's checkpoint and recomputes its views
 	// from the start of its sources (also when the pipeline changed).
 	ResetState bool
-	// Parallelism is the number of lanes running the operators; 0: 1.
+	// Parallelism is the number of lanes running the operators; 0: 1;
+	// AutoParallelism: the checkpoint's when resuming, else GOMAXPROCS.
 	Parallelism int
 	// OnEnd runs on the job's goroutine once it stopped.
 	OnEnd func(*Job)
@@ -284,6 +290,15 @@ func (h *Host) StartJob(spec JobSpec) (*Job, error) {
 	} else {
 		log.Info("resuming from checkpoint", "epoch", restore.Epoch)
 	}
+	par := spec.Parallelism
+	if par == AutoParallelism {
+		// Which lane owns a key depends on the parallelism, so a
+		// checkpoint resumes with the one it was taken with.
+		par = runtime.GOMAXPROCS(0)
+		if restore != nil {
+			par = max(restore.Parallelism, 1)
+		}
+	}
 	plan := planFingerprint(p)
 	ej, err := exec.NewJob(p.Graph, h.connectors(j, spec.ExitAtEnd, log), exec.JobOptions{
 		DeadLetters: h.store.DeadLetters(),
@@ -310,7 +325,7 @@ func (h *Host) StartJob(spec JobSpec) (*Job, error) {
 			return err
 		},
 		CommitInterval: h.opts.CommitInterval,
-		Parallelism:    spec.Parallelism,
+		Parallelism:    par,
 		NewOperator:    exec.NewOperator,
 		Logger:         log,
 	})
