@@ -33,21 +33,21 @@ const (
 	laneDec                   // decimal128 (lo, hi)
 )
 
-// lane is one aggregate's argument values in canonical form, by row (of
+// argLane is one aggregate's argument values in canonical form, by row (of
 // a batch) or by contribution.
-type lane struct {
+type argLane struct {
 	lo    []uint64
 	hi    []int64
 	valid []bool
 }
 
-func (l *lane) resize(n int) {
+func (l *argLane) resize(n int) {
 	l.lo, l.hi, l.valid = resizeZero(l.lo, n), resizeZero(l.hi, n), resizeZero(l.valid, n)
 }
 
 // load converts arg (nil for count(*): every row valid) into rows
 // [0, n) of l.
-func (l *lane) load(arg arrow.Array, kind laneKind, n int) error {
+func (l *argLane) load(arg arrow.Array, kind laneKind, n int) error {
 	l.lo, l.hi, l.valid = resizeSlice(l.lo, n), resizeSlice(l.hi, n), resizeSlice(l.valid, n)
 	if arg == nil {
 		for i := range l.valid {
@@ -93,7 +93,7 @@ func (l *lane) load(arg arrow.Array, kind laneKind, n int) error {
 	return nil
 }
 
-func widenLane[T int8 | int16 | int32 | int64](l *lane, v []T) {
+func widenLane[T int8 | int16 | int32 | int64](l *argLane, v []T) {
 	for i, x := range v {
 		l.lo[i], l.hi[i] = uint64(int64(x)), int64(x)>>63
 	}
@@ -167,7 +167,7 @@ func (a *retractAgg) merge(uint32, uint32) error                  { return errNe
 
 // fold adds (sign 1) or retracts (sign -1) the values l[i] of rows sel
 // to groups gids[i].
-func (a *retractAgg) fold(gids []uint32, sel []int32, l *lane, sign int64) {
+func (a *retractAgg) fold(gids []uint32, sel []int32, l *argLane, sign int64) {
 	n, valid := a.n, l.valid
 	switch a.lane {
 	case laneValid:
@@ -321,8 +321,8 @@ type retractor struct {
 	vecs   []keyVec
 	hashes []uint64
 	cids   []uint32
-	rows   []lane // by aggregate: this batch's arguments
-	old    []lane // by aggregate: retracted contributions
+	rows   []argLane // by aggregate: this batch's arguments
+	old    []argLane // by aggregate: retracted contributions
 	oldG   []uint32
 	oldSel []int32
 	addSel []int32
@@ -380,8 +380,8 @@ func (r *retractor) bind(states []aggState, kinds []keyKind) {
 	}
 	r.ctab = newKeyTable(kinds)
 	r.contrib, r.live = nil, nil
-	r.rows = make([]lane, len(r.aggs))
-	r.old = make([]lane, len(r.aggs))
+	r.rows = make([]argLane, len(r.aggs))
+	r.old = make([]argLane, len(r.aggs))
 	r.vecs = make([]keyVec, len(kinds))
 	for i := range r.vecs {
 		r.vecs[i].kind = kinds[i]
