@@ -33,21 +33,21 @@ const (
 	laneDec                   // decimal128 (lo, hi)
 )
 
-// lane is one aggregate's argument values in canonical form, by row (of
+// argLane is one aggregate's argument values in canonical form, by row (of
 // a batch) or by contribution.
-type lane struct {
+type argLane struct {
 	lo    []uint64
 	hi    []int64
 	valid []bool
 }
 
-func (l *lane) resize(n int) {
+func (l *argLane) resize(n int) {
 	l.lo, l.hi, l.valid = resizeZero(l.lo, n), resizeZero(l.hi, n), resizeZero(l.valid, n)
 }
 
 // load converts arg (nil for count(*): every row valid) into rows
 // [0, n) of l.
-func (l *lane) load(arg arrow.Array, kind laneKind, n int) error {
+func (l *argLane) load(arg arrow.Array, kind laneKind, n int) error {
 	l.lo, l.hi, l.valid = resizeSlice(l.lo, n), resizeSlice(l.hi, n), resizeSlice(l.valid, n)
 	if arg == nil {
 		for i := range l.valid {
@@ -93,7 +93,7 @@ func (l *lane) load(arg arrow.Array, kind laneKind, n int) error {
 	return nil
 }
 
-func widenLane[T int8 | int16 | int32 | int64](l *lane, v []T) {
+func widenLane[T int8 | int16 | int32 | int64](l *argLane, v []T) {
 	for i, x := range v {
 		l.lo[i], l.hi[i] = uint64(int64(x)), int64(x)>>63
 	}
@@ -167,7 +167,7 @@ func (a *retractAgg) merge(uint32, uint32) error                  { return errNe
 
 // fold adds (sign 1) or retracts (sign -1) the values l[i] of rows sel
 // to groups gids[i].
-func (a *retractAgg) fold(gids []uint32, sel []int32, l *lane, sign int64) {
+func (a *retractAgg) fold(gids []uint32, sel []int32, l *argLane, sign int64) {
 	n, valid := a.n, l.valid
 	switch a.lane {
 	case laneValid:
@@ -299,24 +299,30 @@ func (a *retractAgg) load(r *snapReader, n int, what string) {
 }
 
 // retractor is the per-input-key state of an aggregate over an updating
-// input.
+// input. A key's contribution is one row of 64-bit words, so the row
+// lookup of an input row touches one cache line whatever the number of
+// aggregates: word 0 holds the output group (low half, noGroup when
+// none) and one validity bit per aggregate (high half), then each
+// aggregate's value words (none for count, one for doubles, two for
+// integers and decimals).
 type retractor struct {
 	keyCols []int // input key columns
 	delCol  int   // the input's __deleted column
 	aggs    []*retractAgg
 	lanes   []laneKind
+	offs    []int // by aggregate: first value word in a row
+	stride  int   // words per row
 
-	ctab  *keyTable // input keys -> contribution id
-	cgid  []uint32  // by contribution: output group, noGroup when none
-	store []lane    // by aggregate, by contribution
-	live  []int64   // by output group: contributions in it
+	ctab    *keyTable // input keys -> contribution id
+	contrib []uint64  // rows by contribution id
+	live    []int64   // by output group: contributions in it
 
 	// per batch
 	vecs   []keyVec
 	hashes []uint64
 	cids   []uint32
-	rows   []lane // by aggregate: this batch's arguments
-	old    []lane // by aggregate: retracted contributions
+	rows   []argLane // by aggregate: this batch's arguments
+	old    []argLane // by aggregate: retracted contributions
 	oldG   []uint32
 	oldSel []int32
 	addSel []int32
@@ -324,8 +330,14 @@ type retractor struct {
 
 const noGroup = ^uint32(0)
 
+// maxRetractAggs is the number of validity bits in a row's first word.
+const maxRetractAggs = 32
+
 func newRetractor(spec *AggregateSpec, in *arrow.Schema) (*retractor, []keyKind, error) {
 	r := &retractor{keyCols: spec.InputKeys, delCol: in.NumFields() - 1}
+	if len(spec.Aggs) > maxRetractAggs {
+		return nil, nil, fmt.Errorf("at most %d aggregates can read an updating input, got %d", maxRetractAggs, len(spec.Aggs))
+	}
 	kinds := make([]keyKind, len(spec.InputKeys))
 	for i, c := range spec.InputKeys {
 		if c < 0 || c >= r.delCol {
@@ -343,21 +355,33 @@ func newRetractor(spec *AggregateSpec, in *arrow.Schema) (*retractor, []keyKind,
 	return r, kinds, nil
 }
 
+// laneWords is the number of value words a lane keeps per row.
+func laneWords(l laneKind) int {
+	switch l {
+	case laneValid:
+		return 0
+	case laneFloat:
+		return 1
+	}
+	return 2
+}
+
 // bind attaches the retractor to the aggregate states of a (fresh or
 // restored) group table and empties the per-key state.
 func (r *retractor) bind(states []aggState, kinds []keyKind) {
-	r.aggs = r.aggs[:0]
-	r.lanes = r.lanes[:0]
+	r.aggs, r.lanes, r.offs = r.aggs[:0], r.lanes[:0], r.offs[:0]
+	r.stride = 1
 	for _, s := range states {
 		ra := s.(*retractAgg)
 		r.aggs = append(r.aggs, ra)
 		r.lanes = append(r.lanes, ra.lane)
+		r.offs = append(r.offs, r.stride)
+		r.stride += laneWords(ra.lane)
 	}
 	r.ctab = newKeyTable(kinds)
-	r.cgid, r.live = nil, nil
-	r.store = make([]lane, len(r.aggs))
-	r.rows = make([]lane, len(r.aggs))
-	r.old = make([]lane, len(r.aggs))
+	r.contrib, r.live = nil, nil
+	r.rows = make([]argLane, len(r.aggs))
+	r.old = make([]argLane, len(r.aggs))
 	r.vecs = make([]keyVec, len(kinds))
 	for i := range r.vecs {
 		r.vecs[i].kind = kinds[i]
@@ -393,14 +417,12 @@ func (a *HashAggregate) pushRetract(b arrow.RecordBatch, n int) error {
 	r.hashes = hashKeys(r.vecs, n, r.hashes)
 	r.cids = resizeSlice(r.cids, n)
 	r.ctab.findOrInsert(r.vecs, r.hashes, a.ident, r.cids)
-	if m := r.ctab.n; m > len(r.cgid) {
-		old := len(r.cgid)
-		r.cgid = resizeSlice(r.cgid, m)
-		for c := old; c < m; c++ {
-			r.cgid[c] = noGroup
-		}
-		for j := range r.store {
-			r.store[j].resize(m)
+	st := r.stride
+	if m := r.ctab.n * st; m > len(r.contrib) {
+		old := len(r.contrib)
+		r.contrib = resizeSlice(r.contrib, m)
+		for w := old; w < m; w += st {
+			r.contrib[w] = uint64(noGroup)
 		}
 	}
 	for j, s := range r.aggs {
@@ -415,26 +437,42 @@ func (a *HashAggregate) pushRetract(b arrow.RecordBatch, n int) error {
 	r.oldG = r.oldG[:0]
 	next := 0 // index into addSel
 	for i := 0; i < n; i++ {
-		c := r.cids[i]
-		if g := r.cgid[c]; g != noGroup {
+		row := r.contrib[int(r.cids[i])*st:][:st]
+		head := row[0]
+		if g := uint32(head); g != noGroup {
 			r.oldG = append(r.oldG, g)
 			r.live[g]--
-			for j := range r.store {
-				st, o := &r.store[j], &r.old[j]
-				o.lo, o.hi, o.valid = append(o.lo, st.lo[c]), append(o.hi, st.hi[c]), append(o.valid, st.valid[c])
+			for j, l := range r.lanes {
+				o, w := &r.old[j], row[r.offs[j]:]
+				o.valid = append(o.valid, head>>(32+j)&1 != 0)
+				switch l {
+				case laneFloat:
+					o.lo = append(o.lo, w[0])
+				case laneInt, laneDec:
+					o.lo, o.hi = append(o.lo, w[0]), append(o.hi, int64(w[1]))
+				}
 			}
 		}
 		if next < len(r.addSel) && int(r.addSel[next]) == i {
 			next++
 			g := a.gids[i]
-			r.cgid[c] = g
 			r.live[g]++
-			for j := range r.store {
-				st, nw := &r.store[j], &r.rows[j]
-				st.lo[c], st.hi[c], st.valid[c] = nw.lo[i], nw.hi[i], nw.valid[i]
+			head = uint64(g)
+			for j, l := range r.lanes {
+				nw, w := &r.rows[j], row[r.offs[j]:]
+				if nw.valid[i] {
+					head |= 1 << (32 + j)
+				}
+				switch l {
+				case laneFloat:
+					w[0] = nw.lo[i]
+				case laneInt, laneDec:
+					w[0], w[1] = nw.lo[i], uint64(nw.hi[i])
+				}
 			}
+			row[0] = head
 		} else {
-			r.cgid[c] = noGroup
+			row[0] = uint64(noGroup)
 		}
 	}
 	r.oldSel = identity(r.oldSel, len(r.oldG))
@@ -459,21 +497,29 @@ func (a *HashAggregate) markDirtyGroups(t *groupTable, gs []uint32) {
 	}
 }
 
-// putRetractor writes the per-key state: the input key table, each
-// contribution's group, the aggregates' contribution lanes, and the
-// live count of every group (groups are n).
+// put writes the per-key state column-wise: the input key table, each
+// contribution's group, each aggregate's validity and value words, and
+// the live count of every group (groups are n).
 func (r *retractor) put(w *snapWriter, n int) {
 	putKeyTable(w, r.ctab)
-	m := r.ctab.n
-	putU32s(w, r.cgid[:m])
+	m, st := r.ctab.n, r.stride
+	gids := make([]uint32, m)
+	for c := range gids {
+		gids[c] = uint32(r.contrib[c*st])
+	}
+	putU32s(w, gids)
+	valid := make([]bool, m)
+	words := make([]uint64, m)
 	for j, l := range r.lanes {
-		st := &r.store[j]
-		w.bools(st.valid[:m])
-		if l != laneValid {
-			putWords(w, st.lo[:m])
+		for c := range valid {
+			valid[c] = r.contrib[c*st]>>(32+j)&1 != 0
 		}
-		if l == laneInt || l == laneDec {
-			putWords(w, st.hi[:m])
+		w.bools(valid)
+		for k := 0; k < laneWords(l); k++ {
+			for c := range words {
+				words[c] = r.contrib[c*st+r.offs[j]+k]
+			}
+			putWords(w, words)
 		}
 	}
 	putWords(w, r.live[:n])
@@ -485,10 +531,14 @@ func (r *retractor) get(rd *snapReader, n int) {
 	if rd.err != nil {
 		return
 	}
-	m := r.ctab.n
-	cgid := getU32s[uint32](rd, m, "contribution groups")
+	m, st := r.ctab.n, r.stride
+	gids := getU32s[uint32](rd, m, "contribution groups")
+	if rd.err != nil {
+		return
+	}
+	contrib := make([]uint64, m*st)
 	live := make([]int64, n)
-	for c, g := range cgid {
+	for c, g := range gids {
 		if g != noGroup {
 			if int(g) >= n {
 				rd.failf("contribution %d is in group %d of %d", c, g, n)
@@ -496,16 +546,26 @@ func (r *retractor) get(rd *snapReader, n int) {
 			}
 			live[g]++
 		}
+		contrib[c*st] = uint64(g)
 	}
 	for j, l := range r.lanes {
-		st := &r.store[j]
-		st.valid = rd.bools(m, "contribution values")
-		st.lo, st.hi = make([]uint64, m), make([]int64, m)
-		if l != laneValid {
-			st.lo = getWords[uint64](rd, m, "contribution values")
+		valid := rd.bools(m, "contribution validity")
+		if rd.err != nil {
+			return
 		}
-		if l == laneInt || l == laneDec {
-			st.hi = getWords[int64](rd, m, "contribution high words")
+		for c, v := range valid {
+			if v && gids[c] != noGroup {
+				contrib[c*st] |= 1 << (32 + j)
+			}
+		}
+		for k := 0; k < laneWords(l); k++ {
+			words := getWords[uint64](rd, m, "contribution values")
+			if rd.err != nil {
+				return
+			}
+			for c, x := range words {
+				contrib[c*st+r.offs[j]+k] = x
+			}
 		}
 	}
 	saved := getWords[int64](rd, n, "live contributions")
@@ -518,5 +578,5 @@ func (r *retractor) get(rd *snapReader, n int) {
 			return
 		}
 	}
-	r.cgid, r.live = cgid, live
+	r.contrib, r.live = contrib, live
 }

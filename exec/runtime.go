@@ -40,6 +40,11 @@ type JobOptions struct {
 	NewOperator func(n *Node, inputs []*arrow.Schema) (Operator, error)
 	Now         func() time.Time // default time.Now; tests fake it
 	Logger      *slog.Logger
+	// Parallelism is the number of lanes (goroutines) that run the
+	// operators; default 1. With P > 1 every lane runs its own instance
+	// of the DAG and rows are hash-partitioned by key before every keyed
+	// operator (exec/parallel.go); results are the same as with 1.
+	Parallelism int
 }
 
 // Job runs one Graph: sources read in their own goroutines; every
@@ -57,11 +62,13 @@ type Job struct {
 	// checkpointing is set when opts.Checkpoint is and every stateful
 	// operator and source supports it; otherwise commits only commit.
 	checkpointing bool
+	par           *parallel // nil with Parallelism 1
 }
 
 type portRef struct {
 	node *runNode
 	port int
+	ex   *exSender // set: the edge crosses an exchange (Parallelism > 1)
 }
 
 type runNode struct {
@@ -75,6 +82,9 @@ type runNode struct {
 	metrics  OpMetrics
 	isSource bool
 	sources  string // the sources upstream, comma-separated: dead letters name them
+	// disp is set on the coordinator's copy of a source node when
+	// Parallelism > 1: its batches and watermarks go to the lanes.
+	disp *sourceDispatch
 }
 
 // NewJob instantiates every operator of g. Nothing runs until Run.
@@ -94,7 +104,34 @@ func NewJob(g *Graph, conns Connectors, opts JobOptions) (*Job, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
+	if opts.Parallelism < 1 {
+		opts.Parallelism = 1
+	}
+	if opts.Parallelism > 1 {
+		// Lanes write dead letters concurrently.
+		opts.DeadLetters = &lockedDL{w: opts.DeadLetters}
+	}
 	j := &Job{graph: g, opts: opts}
+	if opts.Parallelism == 1 {
+		nodes, err := j.buildNodes(conns, 0)
+		if err != nil {
+			return nil, err
+		}
+		j.nodes = nodes
+		return j, nil
+	}
+	if err := j.buildParallel(conns); err != nil {
+		return nil, err
+	}
+	return j, nil
+}
+
+// buildNodes instantiates every node of the graph for one lane. Lane 0
+// (the only one with Parallelism 1) makes the source readers and sinks;
+// other lanes share them (exec/parallel.go).
+func (j *Job) buildNodes(conns Connectors, lane int) ([]*runNode, error) {
+	g, opts := j.graph, j.opts
+	var nodes []*runNode
 	byID := map[int]*runNode{}
 	for _, n := range g.Nodes {
 		rn := &runNode{n: n, wm: MinWatermark, inWM: make([]int64, len(n.Inputs))}
@@ -109,7 +146,7 @@ func NewJob(g *Graph, conns Connectors, opts JobOptions) (*Job, error) {
 			if !ok {
 				return nil, fmt.Errorf("plan: node %d (%s) reads node %d, which does not precede it", n.ID, n.Name, id)
 			}
-			up.down = append(up.down, portRef{rn, port})
+			up.down = append(up.down, portRef{node: rn, port: port})
 			inputs[port] = up.n.Schema
 			srcs = append(srcs, strings.Split(up.sources, ",")...)
 		}
@@ -126,6 +163,10 @@ func NewJob(g *Graph, conns Connectors, opts JobOptions) (*Job, error) {
 			if !ok {
 				return nil, fmt.Errorf("plan: source node %d has spec %T", n.ID, n.Spec)
 			}
+			rn.isSource = true
+			if lane > 0 {
+				break
+			}
 			f := conns.Sources[spec.Connector]
 			if f == nil {
 				return nil, fmt.Errorf("source %s: no connector %q in this build", spec.Name, spec.Connector)
@@ -134,12 +175,15 @@ func NewJob(g *Graph, conns Connectors, opts JobOptions) (*Job, error) {
 			if ferr != nil {
 				return nil, fmt.Errorf("source %s: %w", spec.Name, ferr)
 			}
-			rn.isSource = true
 			j.sources = append(j.sources, &sourceRunner{node: rn, spec: spec, reader: r})
 		case KindSink:
 			spec, ok := n.Spec.(*SinkSpec)
 			if !ok {
 				return nil, fmt.Errorf("plan: sink node %d has spec %T", n.ID, n.Spec)
+			}
+			if lane > 0 {
+				rn.op = j.par.laneSink(n.ID, lane)
+				break
 			}
 			f := conns.Sinks[spec.Connector]
 			if f == nil {
@@ -147,6 +191,9 @@ func NewJob(g *Graph, conns Connectors, opts JobOptions) (*Job, error) {
 			}
 			if rn.op, err = f(spec); err != nil {
 				return nil, fmt.Errorf("sink %s: %w", spec.Name, err)
+			}
+			if j.par != nil {
+				rn.op = j.par.shareSink(n.ID, rn.op)
 			}
 			j.sinks = append(j.sinks, rn)
 		default:
@@ -158,12 +205,12 @@ func NewJob(g *Graph, conns Connectors, opts JobOptions) (*Job, error) {
 			}
 		}
 		byID[n.ID] = rn
-		j.nodes = append(j.nodes, rn)
+		nodes = append(nodes, rn)
 	}
-	for _, rn := range j.nodes {
+	for _, rn := range nodes {
 		rn.emitter = EmitterFunc(rn.emit)
 	}
-	return j, nil
+	return nodes, nil
 }
 
 // emit pushes b to every downstream node. Push borrows b, so fan-out needs
@@ -173,7 +220,16 @@ func (rn *runNode) emit(b arrow.RecordBatch) error {
 		return nil
 	}
 	rn.metrics.RowsOut.Add(b.NumRows())
+	if rn.disp != nil {
+		return rn.disp.batch(b)
+	}
 	for _, d := range rn.down {
+		if d.ex != nil {
+			if err := d.ex.send(b); err != nil {
+				return err
+			}
+			continue
+		}
 		d.node.metrics.RowsIn.Add(b.NumRows())
 		d.node.metrics.BatchesIn.Add(1)
 		if err := d.node.op.Push(d.port, b); err != nil {
@@ -186,36 +242,15 @@ func (rn *runNode) emit(b arrow.RecordBatch) error {
 // watermark delivers wm on rn's output edges and lets every downstream
 // node whose minimum input watermark advanced react.
 func (rn *runNode) watermark(wm int64) error {
+	if rn.disp != nil {
+		return rn.disp.watermark(wm)
+	}
 	for _, d := range rn.down {
-		dn := d.node
-		if wm <= dn.inWM[d.port] {
+		if d.ex != nil {
+			d.ex.sendWatermark(wm)
 			continue
 		}
-		dn.inWM[d.port] = wm
-		if pw, ok := dn.op.(PortWatermarker); ok {
-			if err := pw.PortWatermark(d.port, wm); err != nil {
-				return err
-			}
-		}
-		min := dn.inWM[0]
-		for _, w := range dn.inWM[1:] {
-			if w < min {
-				min = w
-			}
-		}
-		if min <= dn.wm {
-			continue
-		}
-		dn.wm = min
-		dn.metrics.Watermark.Set(min)
-		if err := dn.op.Watermark(min); err != nil {
-			return err
-		}
-		out := min
-		if h, ok := dn.op.(WatermarkHolder); ok {
-			out = h.OutputWatermark(min)
-		}
-		if err := dn.watermark(out); err != nil {
+		if err := d.node.inputWatermark(d.port, wm); err != nil {
 			return err
 		}
 	}
@@ -237,6 +272,39 @@ type PortWatermarker interface {
 // wm; it must be monotone in wm and keep MaxWatermark.
 type WatermarkHolder interface {
 	OutputWatermark(wm int64) int64
+}
+
+// inputWatermark delivers wm on input port; when the minimum over the
+// ports advances, the operator and then its downstream see it.
+func (dn *runNode) inputWatermark(port int, wm int64) error {
+	if wm <= dn.inWM[port] {
+		return nil
+	}
+	dn.inWM[port] = wm
+	if pw, ok := dn.op.(PortWatermarker); ok {
+		if err := pw.PortWatermark(port, wm); err != nil {
+			return err
+		}
+	}
+	min := dn.inWM[0]
+	for _, w := range dn.inWM[1:] {
+		if w < min {
+			min = w
+		}
+	}
+	if min <= dn.wm {
+		return nil
+	}
+	dn.wm = min
+	dn.metrics.Watermark.Set(min)
+	if err := dn.op.Watermark(min); err != nil {
+		return err
+	}
+	out := min
+	if h, ok := dn.op.(WatermarkHolder); ok {
+		out = h.OutputWatermark(min)
+	}
+	return dn.watermark(out)
 }
 
 type sourceMsg struct {
@@ -261,20 +329,22 @@ func (j *Job) Run(ctx context.Context) (err error) {
 			err = panicError(r, "job")
 		}
 	}()
-	for _, rn := range j.nodes {
-		var dl DeadLetterWriter = j.opts.DeadLetters
-		if !rn.isSource {
-			dl = &opDeadLetters{w: dl, node: rn.n.Name, sources: rn.sources}
+	for _, nodes := range j.laneNodes() {
+		for _, rn := range nodes {
+			var dl DeadLetterWriter = j.opts.DeadLetters
+			if !rn.isSource {
+				dl = &opDeadLetters{w: dl, node: rn.n.Name, sources: rn.sources}
+			}
+			rn.ctx = &OpContext{Name: rn.n.Name, Alloc: j.opts.Alloc, DeadLetters: dl,
+				Metrics: &rn.metrics, Context: runCtx}
+			if rn.isSource {
+				continue
+			}
+			if err := rn.op.Open(rn.ctx, rn.emitter); err != nil {
+				return fmt.Errorf("%s %s: %w", rn.n.Kind, rn.n.Name, err)
+			}
+			j.opened = append(j.opened, rn)
 		}
-		rn.ctx = &OpContext{Name: rn.n.Name, Alloc: j.opts.Alloc, DeadLetters: dl,
-			Metrics: &rn.metrics, Context: runCtx}
-		if rn.isSource {
-			continue
-		}
-		if err := rn.op.Open(rn.ctx, rn.emitter); err != nil {
-			return fmt.Errorf("%s %s: %w", rn.n.Kind, rn.n.Name, err)
-		}
-		j.opened = append(j.opened, rn)
 	}
 	if j.opts.Checkpoint != nil {
 		if err := j.Checkpointable(); err != nil {
@@ -310,6 +380,15 @@ func (j *Job) Run(ctx context.Context) (err error) {
 			s.tracker.restore(cp.MaxTs, cp.Watermark, now)
 		}
 		s.dl, s.letters = dl, dl
+	}
+
+	var laneStop <-chan struct{} // nil (never ready) with one lane
+	if j.par != nil {
+		j.par.start(runCtx)
+		// Registered after close's defer, so it runs first: the lanes
+		// are stopped before their operators are closed.
+		defer j.par.shutdown()
+		laneStop = j.par.stop
 	}
 
 	msgs := make(chan sourceMsg, 2*len(j.sources)+2)
@@ -366,6 +445,12 @@ func (j *Job) Run(ctx context.Context) (err error) {
 	defer ticker.Stop()
 	batches := 0
 	for {
+		if j.par != nil {
+			// The lanes get the items of each source batch together.
+			if err := j.par.flush(); err != nil {
+				return err
+			}
+		}
 		select {
 		case m := <-msgs:
 			if err := j.handle(m); err != nil {
@@ -381,6 +466,8 @@ func (j *Job) Run(ctx context.Context) (err error) {
 					}
 				}
 			}
+		case <-laneStop:
+			return j.par.failure()
 		case <-ticker.C:
 			// A commit that started finishes even if the job is being
 			// stopped: cutting it short would only waste it.
@@ -432,6 +519,18 @@ func (j *Job) advance(s *sourceRunner, now time.Time) error {
 	return s.node.watermark(wm)
 }
 
+// laneNodes lists every lane's instance of the DAG (one with Parallelism 1).
+func (j *Job) laneNodes() [][]*runNode {
+	if j.par == nil {
+		return [][]*runNode{j.nodes}
+	}
+	out := make([][]*runNode, len(j.par.lanes))
+	for i, l := range j.par.lanes {
+		out[i] = l.nodes
+	}
+	return out
+}
+
 // NodeStats is a snapshot of one node's counters.
 type NodeStats struct {
 	ID          int
@@ -449,25 +548,42 @@ type NodeStats struct {
 // Stats snapshots every node's counters. It is safe to call while Run runs.
 func (j *Job) Stats() []NodeStats {
 	out := make([]NodeStats, len(j.nodes))
-	for i, rn := range j.nodes {
-		m := &rn.metrics
-		out[i] = NodeStats{ID: rn.n.ID, Kind: rn.n.Kind, Name: rn.n.Name, RowsIn: m.RowsIn.Load(),
-			RowsOut: m.RowsOut.Load(), LateEvents: m.LateEvents.Load(), DeadLetters: m.DeadLetters.Load(),
-			StateRows: m.StateRows.Load(), Watermark: m.Watermark.Load(), Lag: -1}
-	}
+	src := map[*Node]*sourceRunner{}
 	for _, s := range j.sources {
-		if lr, ok := s.reader.(LagReporter); ok {
-			for i, rn := range j.nodes {
-				if rn == s.node {
-					out[i].Lag = lr.Lag()
-				}
+		src[s.node.n] = s
+	}
+	for i, rn := range j.nodes {
+		out[i] = NodeStats{ID: rn.n.ID, Kind: rn.n.Kind, Name: rn.n.Name, Watermark: MaxWatermark, Lag: -1}
+		ms := []*OpMetrics{}
+		if s := src[rn.n]; s != nil {
+			// The coordinator's copy counts a source's rows once.
+			ms = append(ms, &s.node.metrics)
+			if lr, ok := s.reader.(LagReporter); ok {
+				out[i].Lag = lr.Lag()
 			}
+		} else {
+			for _, nodes := range j.laneNodes() {
+				ms = append(ms, &nodes[i].metrics)
+			}
+		}
+		for _, m := range ms {
+			out[i].RowsIn += m.RowsIn.Load()
+			out[i].RowsOut += m.RowsOut.Load()
+			out[i].LateEvents += m.LateEvents.Load()
+			out[i].DeadLetters += m.DeadLetters.Load()
+			out[i].StateRows += m.StateRows.Load()
+			out[i].Watermark = min(out[i].Watermark, m.Watermark.Load())
 		}
 	}
 	return out
 }
 
 func (j *Job) commit(ctx context.Context) error {
+	if j.par != nil {
+		if err := j.par.quiesce(); err != nil {
+			return err
+		}
+	}
 	for _, rn := range j.sinks {
 		if c, ok := rn.op.(Committer); ok {
 			if err := c.Commit(ctx); err != nil {

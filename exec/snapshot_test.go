@@ -54,7 +54,7 @@ func snapCases() []snapCase {
 		}
 		return row
 	})
-	return []snapCase{
+	return append([]snapCase{
 		{
 			name: "window assign",
 			node: &Node{Kind: KindWindowAssign, Name: "w", Schema: withWindow(evSchema),
@@ -103,7 +103,7 @@ func snapCases() []snapCase {
 			// -> ~8.6e17 ms with the checksum repaired) once made the next
 			// watermark open 30 s windows up to it, for ever.
 		},
-	}
+	}, aggSnapCases()...)
 }
 
 var tlSteps = func() []hstep {

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -34,6 +35,7 @@ type RunOptions struct {
 	QueryTimeout   time.Duration // time limit of one POST /query (default 30 s)
 	CommitInterval time.Duration
 	ResetState     bool      // forget the checkpoint; recompute from the sources' start
+	Parallelism    int       // lanes running the operators (exec.JobOptions.Parallelism); 0: AutoParallelism
 	Status         io.Writer // progress output (stderr); nil for none
 	Logger         *slog.Logger
 	// Ready, when set, receives the brokers in use (the embedded broker's
@@ -138,7 +140,7 @@ func Run(ctx context.Context, file string, o RunOptions) error {
 	}
 	defer h.Close()
 	job, err := h.StartJob(JobSpec{ID: jobIDFor(file), File: file, Source: src, Pipeline: p, ExitAtEnd: o.ExitAtEnd,
-		ResetState: o.ResetState})
+		ResetState: o.ResetState, Parallelism: cmp.Or(o.Parallelism, AutoParallelism)})
 	if err != nil {
 		return err
 	}

@@ -43,6 +43,10 @@ type goldenRun struct {
 	dead  []string
 }
 
+// goldenParallelism lists the parallelisms every pipeline runs with: each
+// must match the oracle (and so each other) with the same dead letters.
+var goldenParallelism = flag.String("golden-parallelism", "1,2", "comma-separated exec parallelisms to run every golden pipeline with")
+
 // TestGolden runs every pipeline under testdata/golden through the whole
 // engine (embedded Kafka, operators, DuckDB) and compares each
 // materialized view with DuckDB's batch evaluation of the oracle query
@@ -75,7 +79,17 @@ func TestGolden(t *testing.T) {
 		if *goldenFilter != "" && !strings.Contains(name, *goldenFilter) {
 			continue
 		}
-		t.Run(name, func(t *testing.T) { runGolden(t, dir) })
+		for _, ps := range strings.Split(*goldenParallelism, ",") {
+			p, err := strconv.Atoi(strings.TrimSpace(ps))
+			if err != nil || p < 1 {
+				t.Fatalf("-golden-parallelism: bad value %q", ps)
+			}
+			sub := name
+			if p > 1 {
+				sub = fmt.Sprintf("%s/P=%d", name, p)
+			}
+			t.Run(sub, func(t *testing.T) { runGolden(t, dir, p) })
+		}
 	}
 }
 
@@ -95,7 +109,7 @@ type goldenTopic struct {
 
 var topicHeader = regexp.MustCompile(`(?m)^--\s*topic:\s*(\w+)(?:\s+partitions=(\d+))?`)
 
-func runGolden(t *testing.T, dir string) {
+func runGolden(t *testing.T, dir string, parallelism int) {
 	src, err := os.ReadFile(filepath.Join(dir, "pipeline.sql"))
 	if err != nil {
 		t.Fatal(err)
@@ -169,7 +183,7 @@ func runGolden(t *testing.T, dir string) {
 	// must match the oracle, and all must leave exactly the same rows and
 	// dead letters.
 	pipeline := filepath.Join(dir, "pipeline.sql")
-	base := RunOptions{Brokers: broker.Addr(), ExitAtEnd: true}
+	base := RunOptions{Brokers: broker.Addr(), ExitAtEnd: true, Parallelism: parallelism}
 	checkpointed := testHooks{commitEveryBatches: 2, maxPollRecords: 4}
 	checkpoints := 0 // taken by the checkpointed run
 	var runs []goldenRun

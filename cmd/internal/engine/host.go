@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -127,6 +128,10 @@ const (
 	StateStopped   JobState = "stopped"   // stopped with the process; a server resumes it at restart
 )
 
+// AutoParallelism in JobSpec.Parallelism runs a job with one lane per CPU,
+// or resumes it with the parallelism of its checkpoint.
+const AutoParallelism = -1
+
 // JobSpec is a job to start.
 type JobSpec struct {
 	ID   string
@@ -139,6 +144,9 @@ type JobSpec struct {
 	// ResetState forgets the job's checkpoint and recomputes its views
 	// from the start of its sources (also when the pipeline changed).
 	ResetState bool
+	// Parallelism is the number of lanes running the operators; 0: 1;
+	// AutoParallelism: the checkpoint's when resuming, else GOMAXPROCS.
+	Parallelism int
 	// OnEnd runs on the job's goroutine once it stopped.
 	OnEnd func(*Job)
 }
@@ -318,6 +326,15 @@ func (h *Host) StartJob(spec JobSpec) (*Job, error) {
 	if j.run == "" {
 		j.run = newRunID()
 	}
+	par := spec.Parallelism
+	if par == AutoParallelism {
+		// Which lane owns a key depends on the parallelism, so a
+		// checkpoint resumes with the one it was taken with.
+		par = runtime.GOMAXPROCS(0)
+		if restore != nil {
+			par = max(restore.Parallelism, 1)
+		}
+	}
 	plan := planFingerprint(p)
 	// The job's rows and dead letters commit only with its own
 	// checkpoints, never in another job's transaction.
@@ -389,6 +406,7 @@ func (h *Host) StartJob(spec JobSpec) (*Job, error) {
 		},
 		CommitInterval:     h.opts.CommitInterval,
 		CommitEveryBatches: h.opts.test.commitEveryBatches,
+		Parallelism:        par,
 		NewOperator:        exec.NewOperator,
 		Logger:             log,
 	})
