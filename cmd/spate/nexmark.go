@@ -71,7 +71,7 @@ func benchCmd(stdout, stderr io.Writer) *cobra.Command {
 	var o engine.BenchOptions
 	var asJSON bool
 	c := &cobra.Command{
-		Use:   "nexmark --query qN --events N [--source generator|kafka] [--duckdb] [--json]",
+		Use:   "nexmark --query qN --events N [--source generator|kafka] [--parallelism P] [--duckdb] [--json]",
 		Short: "Run one Nexmark query and print its throughput",
 		Long: `Run Nexmark query qN (testdata/nexmark/qN.sql, built into the binary) over N
 generated events (all three tables; 1 person, 3 auctions, 46 bids per 50),
@@ -84,6 +84,10 @@ the whole process) and the time from the start to the last output row.
 --source kafka first produces the events as JSON into an embedded broker
 (not timed; the broker's copy counts in peak RSS), then times the query
 reading and decoding them through the kafka source.
+
+--parallelism P runs the operators in P lanes (hash-partitioned by key, as
+spate run --parallelism does); the default is 1, so that events/s per core
+compares one core's work.
 
 --duckdb also times DuckDB over the same events: the query's twin
 (qN.duckdb.sql) written into a table; loading the JSONL is timed apart.
@@ -104,6 +108,9 @@ Queries: ` + strings.Join(nexmarkqueries.Names(), " "),
 			if o.Events <= 0 {
 				return &usageError{fmt.Errorf("bench nexmark: --events must be a positive number of events")}
 			}
+			if o.Parallelism < 1 {
+				return &usageError{fmt.Errorf("bench nexmark: --parallelism must be at least 1")}
+			}
 			if o.Source != "generator" && o.Source != "kafka" {
 				return &usageError{fmt.Errorf("bench nexmark: --source must be generator or kafka, not %q", o.Source)}
 			}
@@ -112,8 +119,8 @@ Queries: ` + strings.Join(nexmarkqueries.Names(), " "),
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(stdout, "nexmark %s over %d events (%s): %.3fs, %.0f events/s, %.0f events/s per core (%.3fs CPU), peak RSS %.1f MiB, %d rows out, last at %.3fs\n",
-				r.Query, r.Events, r.Source, r.Seconds, r.EventsPerSec, r.EventsPerCoreSec, r.CPUSeconds,
+			fmt.Fprintf(stdout, "nexmark %s over %d events (%s, %d lane(s)): %.3fs, %.0f events/s, %.0f events/s per core (%.3fs CPU), peak RSS %.1f MiB, %d rows out, last at %.3fs\n",
+				r.Query, r.Events, r.Source, r.Parallelism, r.Seconds, r.EventsPerSec, r.EventsPerCoreSec, r.CPUSeconds,
 				float64(r.PeakRSSBytes)/(1<<20), r.RowsOut, r.LastOutputSeconds)
 			if o.DuckDB {
 				fmt.Fprintf(stdout, "duckdb twin: %.3fs (%.0f events/s), loading the JSONL %.3fs apart\n",
@@ -133,6 +140,7 @@ Queries: ` + strings.Join(nexmarkqueries.Names(), " "),
 	f.StringVar(&o.Query, "query", "", "query name: q0 ... q22")
 	f.Int64Var(&o.Events, "events", 1_000_000, "number of events of all tables")
 	f.StringVar(&o.Source, "source", "generator", "generator or kafka")
+	f.IntVar(&o.Parallelism, "parallelism", 1, "lanes running the operators")
 	f.BoolVar(&o.DuckDB, "duckdb", false, "also time DuckDB's batch evaluation of the query's twin")
 	f.BoolVar(&asJSON, "json", false, "end with one JSON line of the results")
 	bench.AddCommand(c)

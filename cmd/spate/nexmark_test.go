@@ -87,8 +87,10 @@ func TestGenNexmark(t *testing.T) {
 // TestBenchNexmark runs a small benchmark of each source kind and reads
 // the JSON line of SPEC §6.
 func TestBenchNexmark(t *testing.T) {
-	for _, source := range []string{"generator", "kafka"} {
-		code, out, stderr := spate(t, "", "bench", "nexmark", "--query", "q2", "--events", "20000", "--source", source, "--json", "--duckdb")
+	for _, c := range []struct{ source, par string }{{"generator", "1"}, {"generator", "2"}, {"kafka", "1"}} {
+		source := c.source + "/" + c.par
+		code, out, stderr := spate(t, "", "bench", "nexmark", "--query", "q2", "--events", "20000", "--source", c.source,
+			"--parallelism", c.par, "--json", "--duckdb")
 		if code != 0 {
 			t.Fatalf("%s: exit %d: %s", source, code, stderr)
 		}

@@ -31,6 +31,9 @@ type BenchOptions struct {
 	// DuckDB also times DuckDB's batch evaluation of the query's twin over
 	// the same events (loaded from JSONL first, timed apart).
 	DuckDB bool
+	// Parallelism is the number of lanes running the operators
+	// (exec.JobOptions.Parallelism); 0 or 1: one.
+	Parallelism int
 	// Log, when set, receives progress lines.
 	Log io.Writer
 }
@@ -47,6 +50,7 @@ type BenchResult struct {
 	PeakRSSBytes     int64   `json:"peak_rss_bytes"`
 
 	Source            string  `json:"source"`
+	Parallelism       int     `json:"parallelism"`
 	RowsOut           int64   `json:"rows_out"`
 	LastOutputSeconds float64 `json:"last_output_seconds"`           // from the start to the last row reaching a sink
 	DuckDBSeconds     float64 `json:"duckdb_seconds,omitempty"`      // the twin query alone
@@ -66,7 +70,7 @@ func Bench(ctx context.Context, o BenchOptions) (*BenchResult, error) {
 		return nil, err
 	}
 	src = nexmarkqueries.WithEvents(src, o.Events)
-	res := &BenchResult{Query: o.Query, Events: o.Events, Source: o.Source}
+	res := &BenchResult{Query: o.Query, Events: o.Events, Source: o.Source, Parallelism: max(o.Parallelism, 1)}
 	logf := func(format string, args ...any) {
 		if o.Log != nil {
 			fmt.Fprintf(o.Log, format+"\n", args...)
@@ -115,7 +119,8 @@ func Bench(ctx context.Context, o BenchOptions) (*BenchResult, error) {
 		},
 		Sinks: map[string]exec.SinkFactory{"duckdb": sinkFactory, "blackhole": sinkFactory},
 	}
-	job, err := exec.NewJob(p.Graph, conns, exec.JobOptions{NewOperator: exec.NewOperator, CommitInterval: time.Hour})
+	job, err := exec.NewJob(p.Graph, conns, exec.JobOptions{NewOperator: exec.NewOperator, CommitInterval: time.Hour,
+		Parallelism: res.Parallelism})
 	if err != nil {
 		return nil, err
 	}
