@@ -58,7 +58,37 @@ type KeyPartitioner interface {
 
 // PartitionKeys: a grouped aggregate's state is per group, and a group
 // lies within one key, whatever the window.
-func (s *AggregateSpec) PartitionKeys() [][]expr.Expr { return [][]expr.Expr{s.Keys} }
+func (s *AggregateSpec) PartitionKeys() [][]expr.Expr {
+	if s.InputKeys != nil {
+		// Over an updating input an aggregate keeps each input key's last
+		// contribution to retract it, and an update may move an input key
+		// to another group: the old and the new row must meet in one
+		// operator instance, which partitioning by group does not give.
+		return nil
+	}
+	return [][]expr.Expr{s.Keys}
+}
+
+// PartitionKeys: a join matches rows of equal keys, so both sides are
+// partitioned by their key expressions (pairwise of one type, so equal
+// values hash alike).
+func (s *JoinSpec) PartitionKeys() [][]expr.Expr {
+	return [][]expr.Expr{s.LeftKeys, s.RightKeys}
+}
+
+// topNKeys: a top-N ranks each partition alone (nil: a global top-N,
+// one instance).
+func topNKeys(s *TopNSpec, in *arrow.Schema) [][]expr.Expr {
+	if len(s.Partition) == 0 || in == nil {
+		return nil
+	}
+	keys := make([]expr.Expr, len(s.Partition))
+	for i, c := range s.Partition {
+		f := in.Field(c)
+		keys[i] = &expr.ColumnRef{Index: c, Name: f.Name, Type: f.Type}
+	}
+	return [][]expr.Expr{keys}
+}
 
 // PartitionKeys: a timeline is per key.
 func (s *TimelineSpec) PartitionKeys() [][]expr.Expr { return [][]expr.Expr{s.Keys} }
@@ -75,9 +105,15 @@ func laneLocal(k NodeKind) bool {
 
 // partitionKeys says whether node n needs an exchange before it and, if
 // so, its keys per port (nil: global, lane 0).
-func partitionKeys(n *Node) ([][]expr.Expr, bool) {
+func partitionKeys(n *Node, inputs []*arrow.Schema) ([][]expr.Expr, bool) {
 	if laneLocal(n.Kind) {
 		return nil, false
+	}
+	if t, ok := n.Spec.(*TopNSpec); ok {
+		if len(inputs) != 1 {
+			return nil, true
+		}
+		return topNKeys(t, inputs[0]), true
 	}
 	kp, ok := n.Spec.(KeyPartitioner)
 	if !ok {
@@ -288,7 +324,11 @@ func (j *Job) buildParallel(conns Connectors) error {
 	}
 	groupOf := map[int]int{} // node index -> group
 	for i, n := range g.Nodes {
-		keys, ok := partitionKeys(n)
+		ins := make([]*arrow.Schema, len(n.Inputs))
+		for port, id := range n.Inputs {
+			ins[port] = g.Nodes[index[id]].Schema
+		}
+		keys, ok := partitionKeys(n, ins)
 		if !ok {
 			continue
 		}
