@@ -243,6 +243,9 @@ func (a *aggCore) stateSpec(mode string, w *WindowSpec) stateSpec {
 		if f.Arg != nil {
 			arg = fmt.Sprintf("%s %s", f.Arg, a.argTypes[i])
 		}
+		if f.Kind == AggApproxPercentile {
+			arg += fmt.Sprintf(", %g", f.Q)
+		}
 		aggs[i] = fmt.Sprintf("%s(%s) %s", f.Kind, arg, f.Type)
 	}
 	s := stateSpec{

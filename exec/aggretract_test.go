@@ -64,9 +64,9 @@ func TestAggregateOverUpdatingInput(t *testing.T) {
 }
 
 // aggSnapCases are the snapshot cases (snapshot_test.go) of the states
-// of aggretract.go and agghll.go: an aggregate over an updating input
-// with retractions pending, and HyperLogLog sketches both sparse and
-// dense.
+// of aggretract.go, agghll.go and aggtdigest.go: an aggregate over an
+// updating input with retractions pending, HyperLogLog sketches both
+// sparse and dense, t-digests with centroids and buffered values.
 func aggSnapCases() []snapCase {
 	deleted := field(expr.DeletedColumn, tBool)
 	up := schema(field("id", tBig), field("g", tStr), field("x", tBig), field("v", tDbl), field("d", tDec), deleted)
@@ -96,7 +96,8 @@ func aggSnapCases() []snapCase {
 		return row
 	})
 	hAggs := []AggFunc{{Kind: AggApproxCountDistinct, Arg: evCol(evID), Type: tBig, Name: "uid"},
-		{Kind: AggApproxCountDistinct, Arg: evCol(evS), Type: tBig, Name: "us"}}
+		{Kind: AggApproxCountDistinct, Arg: evCol(evS), Type: tBig, Name: "us"},
+		{Kind: AggApproxPercentile, Arg: evCol(evV), Type: tDbl, Name: "pv", Q: 0.9}}
 	return []snapCase{
 		{
 			name: "retracting",
@@ -110,7 +111,7 @@ func aggSnapCases() []snapCase {
 		{
 			name: "approx distinct",
 			node: &Node{Kind: KindHashAggregate, Name: "h", Upsert: true, Keys: []int{0},
-				Schema: schema(field("k", tStr), field("uid", tBig), field("us", tBig), deleted),
+				Schema: schema(field("k", tStr), field("uid", tBig), field("us", tBig), field("pv", tDbl), deleted),
 				Spec:   &AggregateSpec{Keys: []expr.Expr{evCol(evK)}, WindowStart: -1, Aggs: hAggs}},
 			in: evSchema, steps: hgen, cut: len(hgen) / 2,
 		},

@@ -180,6 +180,21 @@ func newAggState(f *AggFunc, argType arrow.DataType) (aggState, error) {
 			return nil, fmt.Errorf("approx_count_distinct: %w", err)
 		}
 		return &hllAgg{kind: k}, nil
+	case AggApproxPercentile:
+		if err := want(arrow.PrimitiveTypes.Float64); err != nil {
+			return nil, err
+		}
+		if argType == nil {
+			return nil, fmt.Errorf("approx_percentile needs an argument")
+		}
+		if !(f.Q >= 0 && f.Q <= 1) {
+			return nil, fmt.Errorf("approx_percentile: the fraction %v is not in [0, 1]", f.Q)
+		}
+		switch argType.ID() {
+		case arrow.INT8, arrow.INT16, arrow.INT32, arrow.INT64, arrow.FLOAT64, arrow.DECIMAL128:
+			return &tdigestAgg{q: f.Q, argType: argType}, nil
+		}
+		return nil, fmt.Errorf("approx_percentile over %s is not supported", argType)
 	}
 	if argType == nil {
 		return nil, fmt.Errorf("%s needs an argument", f.Kind)

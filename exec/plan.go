@@ -116,10 +116,11 @@ const (
 	AggMin
 	AggMax
 	AggApproxCountDistinct // HyperLogLog (p = 14), BIGINT
+	AggApproxPercentile    // t-digest; AggFunc.Q is the fraction; DOUBLE
 )
 
 func (k AggKind) String() string {
-	return [...]string{"count_star", "count", "count_distinct", "sum", "avg", "min", "max", "approx_count_distinct"}[k]
+	return [...]string{"count_star", "count", "count_distinct", "sum", "avg", "min", "max", "approx_count_distinct", "approx_percentile"}[k]
 }
 
 // AggFunc is one aggregate. Result types follow DuckDB: count -> BIGINT,
@@ -131,6 +132,7 @@ type AggFunc struct {
 	Arg  expr.Expr // nil for count(*)
 	Type arrow.DataType
 	Name string
+	Q    float64 // approx_percentile: the fraction in [0, 1]
 }
 
 // AggregateSpec is GROUP BY Keys with Aggs. Output columns are the keys in

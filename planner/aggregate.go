@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
 
 	"github.com/spate-sql/spate/catalog"
 	"github.com/spate-sql/spate/exec"
@@ -96,6 +97,8 @@ func (ab *aggBinder) aggregate(x *parser.FuncCall) (expr.Expr, error) {
 		f.Kind, f.Type = exec.AggCountStar, expr.TypeBigint
 	case x.Star:
 		return nil, parser.Errorf(x.Pos, "", "%s(*) is not defined; only count(*) takes *", name)
+	case name == "approx_percentile":
+		return ab.approxPercentile(x, argBinder)
 	case len(x.Args) != 1:
 		return nil, parser.Errorf(x.Pos, "", "%s takes 1 argument, got %d", name, len(x.Args))
 	default:
@@ -153,6 +156,11 @@ func (ab *aggBinder) aggregate(x *parser.FuncCall) (expr.Expr, error) {
 		}
 		f.Arg = arg
 	}
+	return ab.addAgg(f, x, name)
+}
+
+// addAgg adds aggregate f (the call x to name) once and refers to it.
+func (ab *aggBinder) addAgg(f exec.AggFunc, x *parser.FuncCall, name string) (expr.Expr, error) {
 	if ab.updating && f.Kind != exec.AggCountStar && f.Kind != exec.AggCount && f.Kind != exec.AggSum && f.Kind != exec.AggAvg {
 		what := name
 		if f.Kind == exec.AggCountDistinct {
@@ -162,7 +170,7 @@ func (ab *aggBinder) aggregate(x *parser.FuncCall) (expr.Expr, error) {
 			what)
 	}
 	for i, g := range ab.aggs {
-		if g.Kind == f.Kind && typeEq(g.Type, f.Type) && (g.Arg == nil) == (f.Arg == nil) && (g.Arg == nil || exprEqual(g.Arg, f.Arg)) {
+		if g.Kind == f.Kind && g.Q == f.Q && typeEq(g.Type, f.Type) && (g.Arg == nil) == (f.Arg == nil) && (g.Arg == nil || exprEqual(g.Arg, f.Arg)) {
 			return &expr.ColumnRef{Index: ab.aggStart() + i, Name: g.Name, Type: g.Type}, nil
 		}
 	}
@@ -317,4 +325,47 @@ func walkExpr(e parser.Expr, f func(parser.Expr) bool) {
 			walkExpr(a, f)
 		}
 	}
+}
+
+// approxPercentile binds approx_percentile(x, q): x numeric, q a numeric
+// literal in [0, 1]; the result is DOUBLE.
+func (ab *aggBinder) approxPercentile(x *parser.FuncCall, argBinder *binder) (expr.Expr, error) {
+	if x.Distinct {
+		return nil, parser.Errorf(x.Pos, "", "approx_percentile(DISTINCT ...) is not supported")
+	}
+	if len(x.Args) != 2 {
+		return nil, parser.Errorf(x.Pos, "", "approx_percentile takes 2 arguments (a value and a fraction in [0, 1]), got %d", len(x.Args))
+	}
+	arg, err := argBinder.bind(x.Args[0])
+	if err != nil {
+		return nil, err
+	}
+	t := arg.DataType()
+	if isNull(t) {
+		arg, t = mustCoerce(arg, expr.TypeInt), expr.TypeInt
+	}
+	if !catalog.IsNumeric(t) {
+		return nil, parser.Errorf(x.Args[0].Position(), "", "approx_percentile needs a numeric argument, got %s", catalog.TypeString(t))
+	}
+	qe, err := argBinder.bind(x.Args[1])
+	if err != nil {
+		return nil, err
+	}
+	l, ok := foldNode(qe).(*expr.Literal)
+	q, isNum := 0.0, false
+	if ok {
+		switch v := l.Value.(type) {
+		case int64:
+			q, isNum = float64(v), true
+		case float64:
+			q, isNum = v, true
+		case decimal128.Num:
+			q, isNum = v.ToFloat64(l.Type.(*arrow.Decimal128Type).Scale), true
+		}
+	}
+	if !isNum || !(q >= 0 && q <= 1) {
+		return nil, parser.Errorf(x.Args[1].Position(), "", "the fraction of approx_percentile must be a number literal in [0, 1], like 0.5 or 0.99")
+	}
+	f := exec.AggFunc{Kind: exec.AggApproxPercentile, Arg: arg, Type: expr.TypeDouble, Name: defaultName(x), Q: q}
+	return ab.addAgg(f, x, "approx_percentile")
 }

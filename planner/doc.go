@@ -72,7 +72,9 @@
 //   - SELECT DISTINCT is an aggregate without aggregates (so updating);
 //     UNION is UNION ALL plus DISTINCT.
 //   - Refused with a positioned error: joins, ORDER BY/LIMIT (streaming
-//     views are unordered), OVER, subqueries in expressions,
-//     approx_percentile. approx_count_distinct is a HyperLogLog sketch
-//     (exec/agghll.go), exact on small sets.
+//     views are unordered), OVER, subqueries in expressions.
+//   - approx_count_distinct is a HyperLogLog sketch
+//     (exec/agghll.go), approx_percentile(x, q literal in [0, 1]) a
+//     t-digest (exec/aggtdigest.go) returning DOUBLE; both are exact on
+//     small sets.
 package planner

@@ -61,8 +61,9 @@ var specialFuncs = map[string]bool{"concat": true, "coalesce": true, "ifnull": t
 
 // aggregateFuncs are supported aggregates; laterAggs are known but not
 // implemented yet.
-var aggregateFuncs = map[string]bool{"count": true, "sum": true, "avg": true, "min": true, "max": true, "approx_count_distinct": true}
-var laterAggs = map[string]bool{"approx_percentile": true}
+var aggregateFuncs = map[string]bool{"count": true, "sum": true, "avg": true, "min": true, "max": true, "approx_count_distinct": true,
+	"approx_percentile": true}
+var laterAggs = map[string]bool{}
 
 var windowFuncs = map[string]bool{"tumble": true, "hop": true, "session": true}
 var windowBoundFuncs = map[string]bool{"tumble_start": true, "tumble_end": true, "hop_start": true, "hop_end": true,

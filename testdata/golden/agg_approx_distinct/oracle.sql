@@ -2,7 +2,8 @@
 SELECT auction, count(DISTINCT bidder), count(DISTINCT price), count(*) FROM bids GROUP BY auction;
 
 -- view: bidders_per_minute
-SELECT time_bucket(INTERVAL 1 MINUTE, ts) AS minute, count(DISTINCT bidder), count(DISTINCT auction)
+SELECT time_bucket(INTERVAL 1 MINUTE, ts) AS minute, count(DISTINCT bidder), count(DISTINCT auction),
+       quantile_cont(price, 0.5), quantile_cont(price, 0.9), quantile_cont(auction, 0)::DOUBLE
 FROM bids GROUP BY minute;
 
 -- view: all_bidders

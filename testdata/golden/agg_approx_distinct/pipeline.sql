@@ -1,8 +1,10 @@
--- approx_count_distinct (HyperLogLog, precision 14) in updating and
--- windowed aggregates, with NULLs. On these small sets (up to a few
--- hundred values per group) the sketch's sparse mode is exact, so the
--- oracle is DuckDB's exact count(DISTINCT). Accuracy on large sets is
--- tested in exec (TestApproxCountDistinctAccuracy).
+-- approx_count_distinct (HyperLogLog, precision 14) and
+-- approx_percentile (t-digest) in updating and windowed aggregates, with
+-- NULLs. On these small sets (up to a few hundred values per group) the
+-- HLL's sparse mode is exact, and so is a t-digest of fewer than ~200
+-- values, so the oracles are DuckDB's exact count(DISTINCT) and
+-- quantile_cont. Accuracy on large sets is tested in exec
+-- (TestApproxCountDistinctAccuracy, TestApproxPercentileAccuracy).
 -- topic: bids partitions=1
 CREATE SOURCE bids (
   auction BIGINT, bidder VARCHAR, price DOUBLE, ts TIMESTAMP
@@ -15,7 +17,8 @@ FROM bids GROUP BY auction;
 
 CREATE MATERIALIZED VIEW bidders_per_minute AS
 SELECT tumble_start(ts, '1m') AS minute, approx_count_distinct(bidder) AS bidders,
-       approx_count_distinct(auction) AS auctions
+       approx_count_distinct(auction) AS auctions, approx_percentile(price, 0.5) AS median_price,
+       approx_percentile(price, 0.9) AS p90_price, approx_percentile(auction, 0) AS min_auction
 FROM bids GROUP BY tumble(ts, '1m');
 
 CREATE MATERIALIZED VIEW all_bidders AS
