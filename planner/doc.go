@@ -71,8 +71,13 @@
 //     updating view are refused with a positioned error.
 //   - SELECT DISTINCT is an aggregate without aggregates (so updating);
 //     UNION is UNION ALL plus DISTINCT.
-//   - Refused with a positioned error: joins, ORDER BY/LIMIT (streaming
-//     views are unordered), OVER, subqueries in expressions.
+//   - Joins (join.go) are inner equi-joins with time bounds derived from
+//     the condition (or over bounded generators); ROW_NUMBER() OVER
+//     (PARTITION BY ... ORDER BY ...) bounded by an enclosing WHERE is a
+//     top-N (topn.go). See ARCHITECTURE.md for both.
+//   - Refused with a positioned error: outer joins, ORDER BY/LIMIT
+//     (streaming views are unordered), other window functions, subqueries
+//     in expressions.
 //   - approx_count_distinct is a HyperLogLog sketch
 //     (exec/agghll.go), approx_percentile(x, q literal in [0, 1]) a
 //     t-digest (exec/aggtdigest.go) returning DOUBLE; both are exact on
