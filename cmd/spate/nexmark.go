@@ -69,7 +69,7 @@ one table per topic:
 func benchCmd(stdout, stderr io.Writer) *cobra.Command {
 	bench := &cobra.Command{Use: "bench", Short: "Run benchmarks"}
 	var o engine.BenchOptions
-	var asJSON bool
+	var asJSON, duckdbOnly bool
 	c := &cobra.Command{
 		Use:   "nexmark --query qN --events N [--source generator|kafka] [--parallelism P] [--duckdb] [--json]",
 		Short: "Run one Nexmark query and print its throughput",
@@ -92,6 +92,9 @@ compares one core's work.
 --duckdb also times DuckDB over the same events: the query's twin
 (qN.duckdb.sql) written into a table; loading the JSONL is timed apart.
 
+--duckdb-only times only DuckDB, for the queries of --query (comma-separated,
+or all), over one load of the events, and prints a JSON line per query.
+
 --json ends the output with one JSON line: {"query", "events", "seconds",
 "cpu_seconds", "events_per_sec", "events_per_core_sec", "peak_rss_bytes",
 ...extras}.
@@ -99,6 +102,9 @@ compares one core's work.
 Queries: ` + strings.Join(nexmarkqueries.Names(), " "),
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if duckdbOnly {
+				return benchDuckDBOnly(cmd, stdout, stderr, o.Query, o.Events)
+			}
 			if o.Query == "" {
 				return &usageError{fmt.Errorf("bench nexmark: --query is required (one of %s)", strings.Join(nexmarkqueries.Names(), ", "))}
 			}
@@ -143,6 +149,37 @@ Queries: ` + strings.Join(nexmarkqueries.Names(), " "),
 	f.IntVar(&o.Parallelism, "parallelism", 1, "lanes running the operators")
 	f.BoolVar(&o.DuckDB, "duckdb", false, "also time DuckDB's batch evaluation of the query's twin")
 	f.BoolVar(&asJSON, "json", false, "end with one JSON line of the results")
+	f.BoolVar(&duckdbOnly, "duckdb-only", false, "only time DuckDB's twins of --query (comma-separated, or all) over one load of the events; a JSON line per query")
 	bench.AddCommand(c)
 	return bench
+}
+
+// benchDuckDBOnly is bench nexmark --duckdb-only: DuckDB's batch time of
+// each twin, for the benchmark table beside spate's runs.
+func benchDuckDBOnly(cmd *cobra.Command, stdout, stderr io.Writer, list string, events int64) error {
+	queries := nexmarkqueries.Names()
+	if list != "all" {
+		queries = strings.Split(list, ",")
+	}
+	for _, q := range queries {
+		if _, err := nexmarkqueries.DuckDB(q); err != nil {
+			return &usageError{fmt.Errorf("bench nexmark: %w", err)}
+		}
+	}
+	if events <= 0 {
+		return &usageError{fmt.Errorf("bench nexmark: --events must be a positive number of events")}
+	}
+	logf := func(format string, args ...any) { fmt.Fprintf(stderr, format+"\n", args...) }
+	secs, load, err := engine.BenchDuckDB(cmd.Context(), queries, events, logf)
+	if err != nil {
+		return err
+	}
+	for i, q := range queries {
+		b, err := json.Marshal(map[string]any{"query": q, "events": events, "duckdb_seconds": secs[i], "duckdb_load_seconds": load})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%s\n", b)
+	}
+	return nil
 }

@@ -221,34 +221,54 @@ func nexmarkToKafka(ctx context.Context, src []byte, brokers []string, events in
 // query, whose result is written into a table (CREATE TABLE AS), so
 // that DuckDB produces every row as spate does.
 func benchDuckDB(ctx context.Context, o BenchOptions, res *BenchResult, logf func(string, ...any)) error {
-	twin, err := nexmarkqueries.DuckDB(o.Query)
+	twins, load, err := BenchDuckDB(ctx, []string{o.Query}, o.Events, logf)
 	if err != nil {
 		return err
 	}
+	res.DuckDBSeconds, res.DuckDBLoadSeconds = twins[0], load
+	return nil
+}
+
+// BenchDuckDB loads events generated events into an in-memory DuckDB
+// once (from JSONL, as TestNexmark does) and times each query's twin
+// (qN.duckdb.sql) written into a table, one after another. It returns
+// the seconds of each twin and of the load.
+func BenchDuckDB(ctx context.Context, queries []string, events int64, logf func(string, ...any)) ([]float64, float64, error) {
+	twins := make([]string, len(queries))
+	for i, q := range queries {
+		twin, err := nexmarkqueries.DuckDB(q)
+		if err != nil {
+			return nil, 0, err
+		}
+		twins[i] = strings.TrimSuffix(strings.TrimSpace(string(twin)), ";")
+	}
 	dir, err := os.MkdirTemp("", "spate-bench-")
 	if err != nil {
-		return err
+		return nil, 0, err
 	}
 	defer os.RemoveAll(dir)
 	db, err := sql.Open("duckdb", "")
 	if err != nil {
-		return err
+		return nil, 0, err
 	}
 	defer db.Close()
 	db.SetMaxOpenConns(1)
 	start := time.Now()
-	if err := LoadNexmarkTables(ctx, db, dir, nexmark.Config{Events: o.Events}); err != nil {
-		return err
+	if err := LoadNexmarkTables(ctx, db, dir, nexmark.Config{Events: events}); err != nil {
+		return nil, 0, err
 	}
-	res.DuckDBLoadSeconds = time.Since(start).Seconds()
-	logf("duckdb: loaded the events in %.2fs (not in duckdb_seconds)", res.DuckDBLoadSeconds)
-	q := strings.TrimSuffix(strings.TrimSpace(string(twin)), ";")
-	start = time.Now()
-	if _, err := db.ExecContext(ctx, "CREATE TABLE bench_result AS "+q); err != nil {
-		return fmt.Errorf("duckdb twin of %s: %w", o.Query, err)
+	load := time.Since(start).Seconds()
+	logf("duckdb: loaded %d events in %.2fs (not in the twins' times)", events, load)
+	secs := make([]float64, len(queries))
+	for i, q := range twins {
+		start = time.Now()
+		if _, err := db.ExecContext(ctx, "CREATE OR REPLACE TABLE bench_result AS "+q); err != nil {
+			return nil, 0, fmt.Errorf("duckdb twin of %s: %w", queries[i], err)
+		}
+		secs[i] = time.Since(start).Seconds()
+		logf("duckdb: %s in %.3fs", queries[i], secs[i])
 	}
-	res.DuckDBSeconds = time.Since(start).Seconds()
-	return nil
+	return secs, load, nil
 }
 
 // cpuTime is the user + system CPU time of the process so far.
