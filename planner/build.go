@@ -33,10 +33,10 @@ func (b *builder) buildQuery(q parser.Query) (Node, error) {
 func (b *builder) refuseOrderLimit(order []parser.OrderItem, limit parser.Expr) error {
 	if len(order) > 0 {
 		pos := order[0].Expr.Position()
-		return parser.Errorf(pos, "", "ORDER BY is not supported in a streaming view: its rows are unordered and keep arriving (query the materialized view with ORDER BY instead; top-N per key comes later)")
+		return parser.Errorf(pos, "", "ORDER BY is not supported in a streaming view: its rows are unordered and keep arriving (query the materialized view with ORDER BY instead; for the first rows per key use ROW_NUMBER() OVER (PARTITION BY ... ORDER BY ...) in a subquery and WHERE rn <= N)")
 	}
 	if limit != nil {
-		return parser.Errorf(limit.Position(), "", "LIMIT is not supported in a streaming view: its rows keep arriving (query the materialized view with LIMIT instead; top-N per key comes later)")
+		return parser.Errorf(limit.Position(), "", "LIMIT is not supported in a streaming view: its rows keep arriving (query the materialized view with LIMIT instead; for the first rows per key use ROW_NUMBER() OVER (PARTITION BY ... ORDER BY ...) in a subquery and WHERE rn <= N)")
 	}
 	return nil
 }

@@ -426,6 +426,46 @@ func (b *builder) buildTopN(s *parser.Select, dt *parser.DerivedTable, inner *pa
 	if len(order) == 0 {
 		return nil, parser.Errorf(f.Pos, "", "ROW_NUMBER() OVER (...) needs ORDER BY a column: it says which rows of each partition come first")
 	}
+	// The TopN stores every column it carries for each ranked row (and
+	// checkpoints them), so columns the outer query never reads are
+	// dropped before it.
+	if used := outerColumns(s.Items, rest, alias); used != nil {
+		keep := make([]bool, len(exprs))
+		for i := range exprs {
+			keep[i] = i >= nvis || used[names[i]]
+		}
+		for _, c := range partition {
+			keep[c] = true
+		}
+		for _, o := range order {
+			keep[o.Col] = true
+		}
+		remap := make([]int, len(exprs))
+		var kexprs []expr.Expr
+		var knames []string
+		kpre, kvis := 0, 0
+		for i, k := range keep {
+			remap[i] = len(kexprs)
+			if !k {
+				continue
+			}
+			if i < npre {
+				kpre++
+			}
+			if i < nvis {
+				kvis++
+			}
+			kexprs, knames = append(kexprs, exprs[i]), append(knames, names[i])
+		}
+		for j, c := range partition {
+			partition[j] = remap[c]
+		}
+		for j := range order {
+			order[j].Col = remap[order[j].Col]
+		}
+		exprs, names, npre, nvis = kexprs, knames, kpre, kvis
+		allNames = append(append(append([]string(nil), names[:npre]...), rn), names[npre:nvis]...)
+	}
 	ranked, err := NewProject(xp.Input, exprs, names, b.owner)
 	if err != nil {
 		return nil, err
@@ -563,4 +603,32 @@ func isRankingView(v *catalog.View) bool {
 
 func rankingViewSinkError(x *catalog.Sink) error {
 	return parser.Errorf(x.FromPos, "", "view '%s' numbers rows with ROW_NUMBER(); a sink reads it through a materialized view that keeps the first rows (CREATE MATERIALIZED VIEW top AS SELECT * FROM %s WHERE rn <= N)", x.From, x.From)
+}
+
+// outerColumns names the columns of the derived table alias that the
+// outer select list and WHERE conjuncts read; nil when a star reads them
+// all.
+func outerColumns(items []parser.SelectItem, where []parser.Expr, alias string) map[string]bool {
+	used := map[string]bool{}
+	visit := func(e parser.Expr) {
+		walkExpr(e, func(x parser.Expr) bool {
+			if r, ok := x.(*parser.ColumnRef); ok && (r.Table == "" || strings.ToLower(r.Table) == alias) {
+				used[strings.ToLower(r.Name)] = true
+			}
+			return true
+		})
+	}
+	for _, it := range items {
+		if it.Star {
+			if it.StarTable == "" || strings.ToLower(it.StarTable) == alias {
+				return nil
+			}
+			continue
+		}
+		visit(it.Expr)
+	}
+	for _, e := range where {
+		visit(e)
+	}
+	return used
 }

@@ -203,3 +203,35 @@ func validateTopN(g *exec.Graph, n *exec.Node, s *exec.TopNSpec) error {
 	}
 	return nil
 }
+
+// TestTopNPrunesColumns: columns of SELECT * the outer query never reads
+// are not carried (nor checkpointed) by the TopN.
+func TestTopNPrunesColumns(t *testing.T) {
+	p, err := plan(t, topnPrelude+`CREATE MATERIALIZED VIEW v AS SELECT auction, rank_number, bidder FROM (
+		SELECT *, ROW_NUMBER() OVER (PARTITION BY auction ORDER BY price DESC, date_time) AS rank_number FROM bid) t
+		WHERE rank_number <= 5 AND channel <> 'x';`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := validateGraph(p, true); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range p.Graph.Nodes {
+		if n.Kind != exec.KindTopN {
+			continue
+		}
+		var cols []string
+		for _, f := range n.Schema.Fields() {
+			cols = append(cols, f.Name)
+		}
+		if want := []string{"auction", "bidder", "price", "channel", "date_time", "rank_number", "__deleted"}; !slices.Equal(cols, want) {
+			t.Fatalf("TopN columns %v, want %v", cols, want)
+		}
+		s := n.Spec.(*exec.TopNSpec)
+		if !slices.Equal(s.Partition, []int{0}) || s.Order[0].Col != 2 || s.Order[1].Col != 4 {
+			t.Fatalf("spec %+v", s)
+		}
+		return
+	}
+	t.Fatal("no TopN node")
+}
