@@ -19,10 +19,16 @@ import (
 // The Job hands a Checkpoint to JobOptions.Checkpoint right after its
 // sinks staged their output, so the store can commit both in one
 // transaction; JobOptions.Restore gives one back at start.
+//
+// With Parallelism P > 1 the cut is taken with every lane idle (see
+// exec/parallel.go) and Nodes holds every lane's operators, lane by lane
+// (NodeCheckpoint.Lane); Parallelism records P, since which lane owns a
+// key depends on it.
 type Checkpoint struct {
-	Epoch   int64
-	Sources []SourceCheckpoint
-	Nodes   []NodeCheckpoint
+	Epoch       int64
+	Parallelism int // 0 or 1: one lane
+	Sources     []SourceCheckpoint
+	Nodes       []NodeCheckpoint
 }
 
 // SourceCheckpoint is one source's position.
@@ -36,6 +42,7 @@ type SourceCheckpoint struct {
 // NodeCheckpoint is one operator's watermarks and state.
 type NodeCheckpoint struct {
 	ID        int
+	Lane      int
 	Name      string
 	Kind      NodeKind
 	Watermark int64
@@ -53,14 +60,27 @@ type Resumer interface {
 // snapshot its state, so the job cannot be checkpointed.
 var ErrNotCheckpointable = errors.New("the pipeline cannot be checkpointed")
 
-const checkpointMagic = "SPATECP1"
+const (
+	checkpointMagic = "SPATECP1"
+	// checkpointMagic2 adds the parallelism and a lane per node; a
+	// one-lane checkpoint is still written as version 1.
+	checkpointMagic2 = "SPATECP2"
+)
 
 // Encode writes c in a compact, versioned binary form.
 func (c *Checkpoint) Encode() []byte {
 	var b bytes.Buffer
-	b.WriteString(checkpointMagic)
+	lanes := c.Parallelism > 1
+	if lanes {
+		b.WriteString(checkpointMagic2)
+	} else {
+		b.WriteString(checkpointMagic)
+	}
 	w := &cpWriter{b: &b}
 	w.i64(c.Epoch)
+	if lanes {
+		w.i64(int64(c.Parallelism))
+	}
 	w.u32(len(c.Sources))
 	for _, s := range c.Sources {
 		w.str(s.Name)
@@ -70,6 +90,9 @@ func (c *Checkpoint) Encode() []byte {
 	}
 	w.u32(len(c.Nodes))
 	for _, n := range c.Nodes {
+		if lanes {
+			w.i64(int64(n.Lane))
+		}
 		w.i64(int64(n.ID))
 		w.str(n.Name)
 		w.i64(int64(n.Kind))
@@ -90,11 +113,18 @@ func (c *Checkpoint) Encode() []byte {
 
 // DecodeCheckpoint reads what Encode wrote; corrupt input is an error.
 func DecodeCheckpoint(data []byte) (*Checkpoint, error) {
-	if !bytes.HasPrefix(data, []byte(checkpointMagic)) {
+	lanes := bytes.HasPrefix(data, []byte(checkpointMagic2))
+	if !lanes && !bytes.HasPrefix(data, []byte(checkpointMagic)) {
 		return nil, errors.New("checkpoint: not a spate checkpoint (bad header)")
 	}
 	r := &cpReader{b: data[len(checkpointMagic):]}
 	c := &Checkpoint{Epoch: r.i64()}
+	if lanes {
+		c.Parallelism = int(r.i64())
+		if r.err == nil && (c.Parallelism < 2 || c.Parallelism > 1<<16) {
+			r.err = fmt.Errorf("parallelism %d", c.Parallelism)
+		}
+	}
 	ns := r.count()
 	for i := 0; i < ns && r.err == nil; i++ {
 		s := SourceCheckpoint{Name: r.str(), Watermark: r.i64()}
@@ -104,7 +134,11 @@ func DecodeCheckpoint(data []byte) (*Checkpoint, error) {
 	}
 	nn := r.count()
 	for i := 0; i < nn && r.err == nil; i++ {
-		n := NodeCheckpoint{ID: int(r.i64()), Name: r.str(), Kind: NodeKind(r.i64()), Watermark: r.i64()}
+		var lane int
+		if lanes {
+			lane = int(r.i64())
+		}
+		n := NodeCheckpoint{Lane: lane, ID: int(r.i64()), Name: r.str(), Kind: NodeKind(r.i64()), Watermark: r.i64()}
 		k := r.count()
 		for j := 0; j < k && r.err == nil; j++ {
 			n.InWM = append(n.InWM, r.i64())
@@ -247,17 +281,22 @@ func (j *Job) snapshot() (*Checkpoint, error) {
 		cp.Sources = append(cp.Sources, sc)
 	}
 	var buf bytes.Buffer
-	for _, rn := range j.nodes {
-		nc := NodeCheckpoint{ID: rn.n.ID, Name: rn.n.Name, Kind: rn.n.Kind, Watermark: rn.wm,
-			InWM: append([]int64(nil), rn.inWM...)}
-		if sn, ok := rn.op.(Snapshotter); ok && !rn.isSource {
-			buf.Reset()
-			if err := sn.Snapshot(&buf); err != nil {
-				return nil, fmt.Errorf("%s %s: snapshot: %w", rn.n.Kind, rn.n.Name, err)
+	if j.par != nil {
+		cp.Parallelism = j.par.p
+	}
+	for lane, nodes := range j.laneNodes() {
+		for _, rn := range nodes {
+			nc := NodeCheckpoint{ID: rn.n.ID, Lane: lane, Name: rn.n.Name, Kind: rn.n.Kind, Watermark: rn.wm,
+				InWM: append([]int64(nil), rn.inWM...)}
+			if sn, ok := rn.op.(Snapshotter); ok && !rn.isSource {
+				buf.Reset()
+				if err := sn.Snapshot(&buf); err != nil {
+					return nil, fmt.Errorf("%s %s: snapshot: %w", rn.n.Kind, rn.n.Name, err)
+				}
+				nc.State = append([]byte{}, buf.Bytes()...)
 			}
-			nc.State = append([]byte{}, buf.Bytes()...)
+			cp.Nodes = append(cp.Nodes, nc)
 		}
-		cp.Nodes = append(cp.Nodes, nc)
 	}
 	return cp, nil
 }
@@ -306,11 +345,20 @@ func (j *Job) restoreNodes() error {
 		return nil
 	}
 	j.epoch = cp.Epoch
-	if len(cp.Nodes) != len(j.nodes) {
-		return fmt.Errorf("%w: it has %d operators, the pipeline %d", ErrIncompatibleCheckpoint, len(cp.Nodes), len(j.nodes))
+	lanes := j.laneNodes()
+	if p := max(cp.Parallelism, 1); p != len(lanes) {
+		return fmt.Errorf("%w: it was taken with parallelism %d and the job runs with %d (run with parallelism %d, or reset the state)",
+			ErrIncompatibleCheckpoint, p, len(lanes), p)
+	}
+	if len(cp.Nodes) != len(lanes)*len(j.nodes) {
+		return fmt.Errorf("%w: it has %d operators, the pipeline %d", ErrIncompatibleCheckpoint, len(cp.Nodes)/len(lanes), len(j.nodes))
 	}
 	for i, nc := range cp.Nodes {
-		rn := j.nodes[i]
+		lane := i / len(j.nodes)
+		rn := lanes[lane][i%len(j.nodes)]
+		if nc.Lane != lane {
+			return fmt.Errorf("%w: operator %d of lane %d is recorded for lane %d", ErrIncompatibleCheckpoint, i%len(j.nodes), lane, nc.Lane)
+		}
 		if nc.ID != rn.n.ID || nc.Kind != rn.n.Kind || nc.Name != rn.n.Name || len(nc.InWM) != len(rn.inWM) {
 			return fmt.Errorf("%w: operator %d is %s %s, the checkpoint has %s %s", ErrIncompatibleCheckpoint,
 				rn.n.ID, rn.n.Kind, rn.n.Name, nc.Kind, nc.Name)
@@ -327,6 +375,17 @@ func (j *Job) restoreNodes() error {
 			}
 		case nc.State != nil || (ok && !stateless(rn.n.Kind)):
 			return fmt.Errorf("%w: %s %s has no matching state", ErrIncompatibleCheckpoint, rn.n.Kind, rn.n.Name)
+		}
+	}
+	if j.par != nil {
+		// The coordinator's copies of the sources.
+		for _, s := range j.sources {
+			for _, rn := range j.nodes {
+				if rn.n == s.node.n {
+					s.node.wm = rn.wm
+					s.node.metrics.Watermark.Set(rn.wm)
+				}
+			}
 		}
 	}
 	return nil

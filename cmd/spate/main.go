@@ -73,7 +73,8 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
 	root.AddCommand(runCmd(stderr), queryCmd(stdout), explainCmd(stdout), produceCmd(stdin, stdout),
-		serverCmd(stderr), submitCmd(stdout, stderr), jobsCmd(stdout), cancelCmd(stdout))
+		serverCmd(stderr), submitCmd(stdout, stderr), jobsCmd(stdout), cancelCmd(stdout),
+		genCmd(stdout), benchCmd(stdout, stderr))
 	for _, c := range root.Commands() {
 		c.Args = wrapArgs(c.Args)
 	}
@@ -118,6 +119,7 @@ func runCmd(stderr io.Writer) *cobra.Command {
 	f.DurationVar(&o.CommitInterval, "commit-interval", 0, "same as --checkpoint-interval")
 	f.MarkHidden("commit-interval")
 	f.BoolVar(&o.ResetState, "reset-state", false, "forget the pipeline's checkpoint and recompute its views from the start of its sources")
+	f.IntVar(&o.Parallelism, "parallelism", 0, "goroutines running the operators (rows are hash-partitioned by key; results do not depend on it); 0: one per CPU, or what the checkpoint was taken with")
 	return c
 }
 

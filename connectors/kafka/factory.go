@@ -21,6 +21,9 @@ type SourceOptions struct {
 	CreateMissingTopic bool
 	// StartOffsets restores a checkpoint (see SourceConfig.StartOffsets).
 	StartOffsets map[int32]int64
+	// MaxPollRecords caps the records of one Read (default 8192); tests
+	// use small values to get many batches, hence many checkpoints.
+	MaxPollRecords int
 }
 
 var (
@@ -72,6 +75,7 @@ func NewSource(spec *exec.SourceSpec, opts SourceOptions) (*Source, error) {
 		ExitAtEnd:          opts.ExitAtEnd,
 		CreateMissingTopic: opts.CreateMissingTopic,
 		StartOffsets:       opts.StartOffsets,
+		MaxPollRecords:     opts.MaxPollRecords,
 	})
 }
 

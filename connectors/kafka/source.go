@@ -27,6 +27,16 @@ const idleTick = 250 * time.Millisecond
 // becomes batches of bounded size.
 const maxPollRecords = 8192
 
+// maxRecordBytes bounds the value of one record the source decodes (a
+// variable so tests can lower it). A larger record is refused like any
+// undecodable one (dead letter, skip or fail) without being decoded, and
+// its dead letter keeps only its first maxDeadLetterRaw bytes. franz-go
+// reads fetch responses of up to 100 MB, so larger records never arrive
+// at all: the fetch fails with franz-go's error.
+var maxRecordBytes = 16 << 20
+
+const maxDeadLetterRaw = 64 << 10
+
 // SourceConfig describes one Kafka source.
 type SourceConfig struct {
 	Name    string   // source name, for errors and dead letters
@@ -57,6 +67,9 @@ type SourceConfig struct {
 	// partition count) when it does not exist; otherwise a missing topic
 	// is an error at Open.
 	CreateMissingTopic bool
+	// MaxPollRecords caps the records one Read decodes (default
+	// maxPollRecords).
+	MaxPollRecords int
 }
 
 // Source reads a Kafka topic as Arrow batches. It implements
@@ -272,7 +285,11 @@ func (s *Source) Read(ctx context.Context) (exec.SourceBatch, error) {
 			return exec.SourceBatch{}, io.EOF
 		}
 		pctx, cancel := context.WithTimeout(ctx, idleTick)
-		fetches := s.cl.PollRecords(pctx, maxPollRecords)
+		limit := maxPollRecords
+		if s.cfg.MaxPollRecords > 0 {
+			limit = s.cfg.MaxPollRecords
+		}
+		fetches := s.cl.PollRecords(pctx, limit)
 		cancel()
 		if err := ctx.Err(); err != nil {
 			return exec.SourceBatch{}, err
@@ -342,14 +359,22 @@ func (s *Source) decodePartition(fp *kgo.FetchPartition) error {
 		if r.Attrs.IsControl() {
 			continue
 		}
-		if err := s.dec.Append(r.Value); err != nil {
+		raw, err := r.Value, error(nil)
+		if len(raw) > maxRecordBytes {
+			err = fmt.Errorf("record of %d bytes is larger than the limit of %d bytes (dead letter keeps the first %d bytes)",
+				len(raw), maxRecordBytes, maxDeadLetterRaw)
+			raw = raw[:maxDeadLetterRaw]
+		} else {
+			err = s.dec.Append(raw)
+		}
+		if err != nil {
 			switch s.cfg.OnError {
 			case "fail":
 				s.dec.NewBatch().Release()
 				return fmt.Errorf("kafka source %s: partition %d offset %d: %v", s.cfg.Name, p, r.Offset, err)
 			case "dead_letter":
 				if werr := s.dl.WriteDeadLetter(exec.DeadLetter{Source: s.cfg.Name, Partition: p, Offset: r.Offset,
-					Raw: r.Value, Reason: err.Error(), Time: time.Now()}); werr != nil {
+					Raw: raw, Reason: err.Error(), Time: time.Now()}); werr != nil {
 					s.dec.NewBatch().Release()
 					return fmt.Errorf("kafka source %s: writing dead letter: %w", s.cfg.Name, werr)
 				}

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -34,12 +35,25 @@ type RunOptions struct {
 	QueryTimeout   time.Duration // time limit of one POST /query (default 30 s)
 	CommitInterval time.Duration
 	ResetState     bool      // forget the checkpoint; recompute from the sources' start
+	Parallelism    int       // lanes running the operators (exec.JobOptions.Parallelism); 0: AutoParallelism
 	Status         io.Writer // progress output (stderr); nil for none
 	Logger         *slog.Logger
 	// Ready, when set, receives the brokers in use (the embedded broker's
 	// address or --brokers) and the HTTP endpoint's address ("" when none)
 	// once the job is about to start.
 	Ready func(brokers, httpAddr string)
+
+	test testHooks
+}
+
+// testHooks let the engine's tests checkpoint at input-determined points
+// and stop a run right after a checkpoint as a crash would.
+type testHooks struct {
+	commitEveryBatches int // exec.JobOptions.CommitEveryBatches
+	maxPollRecords     int // kafka sources read at most this many records per batch
+	// afterCheckpoint runs once a checkpoint is durable; an error stops
+	// the job at once, with nothing more committed.
+	afterCheckpoint func(epoch int64) error
 }
 
 // IsSQLError reports whether err is a positioned SQL error (exit code 2).
@@ -120,13 +134,13 @@ func Run(ctx context.Context, file string, o RunOptions) error {
 		return fmt.Errorf("cannot create state directory %s: %w", o.StateDir, err)
 	}
 	h, err := OpenHost(HostOptions{Brokers: o.Brokers, DB: o.DB, StateDir: o.StateDir,
-		CommitInterval: o.CommitInterval, Logger: log})
+		CommitInterval: o.CommitInterval, Logger: log, test: o.test})
 	if err != nil {
 		return err
 	}
 	defer h.Close()
 	job, err := h.StartJob(JobSpec{ID: jobIDFor(file), File: file, Source: src, Pipeline: p, ExitAtEnd: o.ExitAtEnd,
-		ResetState: o.ResetState})
+		ResetState: o.ResetState, Parallelism: cmp.Or(o.Parallelism, AutoParallelism)})
 	if err != nil {
 		return err
 	}
@@ -177,13 +191,13 @@ func (h *Host) connectors(j *Job, exitAtEnd bool, log *slog.Logger) exec.Connect
 				// is an error, as it is when reading to the end.
 				create := h.broker != nil && s.Options["brokers"] == "" && !exitAtEnd
 				return kafka.NewSource(s, kafka.SourceOptions{Brokers: seedsFor(s.Options, h.seeds), ExitAtEnd: exitAtEnd,
-					CreateMissingTopic: create})
+					CreateMissingTopic: create, MaxPollRecords: h.opts.test.maxPollRecords})
 			},
 			"nexmark":        func(s *exec.SourceSpec) (exec.SourceReader, error) { return nexmark.NewSource(s) },
 			"video_sessions": func(s *exec.SourceSpec) (exec.SourceReader, error) { return videosessions.NewSource(s) },
 		},
 		Sinks: map[string]exec.SinkFactory{
-			"duckdb": j.timed(h.store.MaterializeSink),
+			"duckdb": j.timed(func(s *exec.SinkSpec) (exec.Operator, error) { return j.scope.MaterializeSink(s) }),
 			"kafka": j.timed(func(s *exec.SinkSpec) (exec.Operator, error) {
 				eo := &kafka.ExactlyOnceConfig{ID: "spate-" + j.ID + "-" + s.Name, Run: j.run,
 					Pending: j.outbox[s.Name], Logger: log}

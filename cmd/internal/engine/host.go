@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -33,6 +34,8 @@ type HostOptions struct {
 	StateDir       string // the embedded broker keeps its data in StateDir/kafka
 	CommitInterval time.Duration
 	Logger         *slog.Logger
+
+	test testHooks
 }
 
 // Host is what the jobs of one process share: one DuckDB store (DuckDB
@@ -125,6 +128,10 @@ const (
 	StateStopped   JobState = "stopped"   // stopped with the process; a server resumes it at restart
 )
 
+// AutoParallelism in JobSpec.Parallelism runs a job with one lane per CPU,
+// or resumes it with the parallelism of its checkpoint.
+const AutoParallelism = -1
+
 // JobSpec is a job to start.
 type JobSpec struct {
 	ID   string
@@ -137,6 +144,9 @@ type JobSpec struct {
 	// ResetState forgets the job's checkpoint and recomputes its views
 	// from the start of its sources (also when the pipeline changed).
 	ResetState bool
+	// Parallelism is the number of lanes running the operators; 0: 1;
+	// AutoParallelism: the checkpoint's when resuming, else GOMAXPROCS.
+	Parallelism int
 	// OnEnd runs on the job's goroutine once it stopped.
 	OnEnd func(*Job)
 }
@@ -150,6 +160,7 @@ type Job struct {
 	Submitted time.Time
 
 	exec  *exec.Job
+	scope *duckdb.Scope // the job's views and dead letters in the host's store
 	sinks []namedPromSink
 	// Exactly-once Kafka sinks, their outbox (by sink) and the run id of
 	// the job's epochs (connectors/kafka/outbox.go).
@@ -315,9 +326,21 @@ func (h *Host) StartJob(spec JobSpec) (*Job, error) {
 	if j.run == "" {
 		j.run = newRunID()
 	}
+	par := spec.Parallelism
+	if par == AutoParallelism {
+		// Which lane owns a key depends on the parallelism, so a
+		// checkpoint resumes with the one it was taken with.
+		par = runtime.GOMAXPROCS(0)
+		if restore != nil {
+			par = max(restore.Parallelism, 1)
+		}
+	}
 	plan := planFingerprint(p)
+	// The job's rows and dead letters commit only with its own
+	// checkpoints, never in another job's transaction.
+	j.scope = h.store.Scope(spec.ID)
 	ej, err := exec.NewJob(p.Graph, h.connectors(j, spec.ExitAtEnd, log), exec.JobOptions{
-		DeadLetters: h.store.DeadLetters(),
+		DeadLetters: j.scope.DeadLetters(),
 		Restore:     restore,
 		// The sinks staged their rows (the store is in checkpoint mode):
 		// they, the dead letters and the checkpoint commit in one
@@ -335,7 +358,7 @@ func (h *Host) StartJob(spec JobSpec) (*Job, error) {
 				epochs[i] = duckdb.OutboxEpoch{Sink: k.name, Epoch: e.Epoch, N: int64(e.N), Records: e.Records}
 			}
 			logCheckpoint("begin", cp.Epoch)
-			err := h.store.Commit(ctx, func(tx *sql.Tx) error {
+			err := j.scope.Commit(ctx, func(tx *sql.Tx) error {
 				state := cp.Encode()
 				j.maxCheckpoint = max(j.maxCheckpoint, len(state))
 				err := duckdb.SaveCheckpoint(ctx, tx, duckdb.Checkpoint{Job: spec.ID, Plan: plan, Epoch: cp.Epoch, State: state})
@@ -356,6 +379,11 @@ func (h *Host) StartJob(spec JobSpec) (*Job, error) {
 				return err
 			}
 			logCheckpoint("commit", cp.Epoch)
+			if h.opts.test.afterCheckpoint != nil {
+				if err := h.opts.test.afterCheckpoint(cp.Epoch); err != nil {
+					return err
+				}
+			}
 			for _, k := range j.kafkaSinks {
 				if err := k.sink.Publish(ctx); err != nil {
 					return err
@@ -372,15 +400,18 @@ func (h *Host) StartJob(spec JobSpec) (*Job, error) {
 			if !j.roundAt.IsZero() {
 				start, j.roundAt = j.roundAt, time.Time{}
 			}
-			err := h.store.Commit(ctx, nil)
+			err := j.scope.Commit(ctx, nil)
 			j.commits.Observe(time.Since(start).Seconds())
 			return err
 		},
-		CommitInterval: h.opts.CommitInterval,
-		NewOperator:    exec.NewOperator,
-		Logger:         log,
+		CommitInterval:     h.opts.CommitInterval,
+		CommitEveryBatches: h.opts.test.commitEveryBatches,
+		Parallelism:        par,
+		NewOperator:        exec.NewOperator,
+		Logger:             log,
 	})
 	if err != nil {
+		j.scope.Release()
 		cancel()
 		return nil, err
 	}
@@ -411,6 +442,7 @@ func (h *Host) StartJob(spec JobSpec) (*Job, error) {
 		}
 		state := j.state
 		j.mu.Unlock()
+		j.scope.Release()
 		if err != nil {
 			log.Error("job failed", "err", err)
 		} else {
