@@ -31,6 +31,39 @@ CREATE TABLE IF NOT EXISTS spate_runs (
 	run VARCHAR NOT NULL
 )`
 
+// createOutbox creates the outbox tables, moving the rows of an outbox
+// written before epochs were stored in parts (no part column) into the
+// new table.
+func createOutbox(ctx context.Context, c *sql.Conn) error {
+	var old int
+	err := c.QueryRowContext(ctx, `SELECT count(*) FROM information_schema.tables t
+		WHERE t.table_name = 'spate_outbox' AND NOT EXISTS (SELECT 1 FROM information_schema.columns c
+			WHERE c.table_name = 'spate_outbox' AND c.column_name = 'part')`).Scan(&old)
+	if err != nil {
+		return err
+	}
+	if old == 0 {
+		_, err = c.ExecContext(ctx, outboxDDL)
+		return err
+	}
+	tx, err := c.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	for _, q := range []string{
+		`ALTER TABLE spate_outbox RENAME TO spate_outbox_v1`,
+		outboxDDL,
+		`INSERT INTO spate_outbox (job, sink, epoch, n, part, records) SELECT job, sink, epoch, n, 0, records FROM spate_outbox_v1`,
+		`DROP TABLE spate_outbox_v1`,
+	} {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("migrate the outbox: %w", err)
+		}
+	}
+	return tx.Commit()
+}
+
 // OutboxEpoch is one stored epoch of one sink.
 type OutboxEpoch struct {
 	Sink    string
@@ -60,7 +93,7 @@ func SaveOutbox(ctx context.Context, tx *sql.Tx, job string, e OutboxEpoch, publ
 	if e.N == 0 {
 		return nil
 	}
-	if err := insertParts(ctx, tx, `INSERT INTO spate_outbox VALUES (?, ?, ?, ?, ?, ?)`, e.Records,
+	if err := insertParts(ctx, tx, `INSERT INTO spate_outbox (job, sink, epoch, n, part, records) VALUES (?, ?, ?, ?, ?, ?)`, e.Records,
 		job, e.Sink, e.Epoch, e.N); err != nil {
 		return fmt.Errorf("save outbox epoch %d of %s/%s: %w", e.Epoch, job, e.Sink, err)
 	}

@@ -112,3 +112,38 @@ func TestLargeBlobsInParts(t *testing.T) {
 		t.Fatalf("after delete: %v %v", cp, err)
 	}
 }
+
+// An outbox written before epochs were stored in parts is moved into the
+// new table at Open.
+func TestOutboxMigration(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "m.duckdb")
+	c, err := sql.Open("duckdb", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`CREATE TABLE spate_outbox (job VARCHAR NOT NULL, sink VARCHAR NOT NULL, epoch BIGINT NOT NULL, n BIGINT NOT NULL,
+			records BLOB NOT NULL, PRIMARY KEY (job, sink, epoch))`,
+		`INSERT INTO spate_outbox VALUES ('j', 'k', 7, 1, 'old'::BLOB)`,
+	} {
+		if _, err := c.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c.Close()
+	st, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.Commit(ctx, func(tx *sql.Tx) error {
+		return SaveOutbox(ctx, tx, "j", OutboxEpoch{Sink: "k", Epoch: 8, N: 1, Records: make([]byte, blobPart+5)}, 0)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	_, got, err := st.LoadOutbox(ctx, "j")
+	if err != nil || len(got) != 2 || got[0].Epoch != 7 || string(got[0].Records) != "old" || len(got[1].Records) != blobPart+5 {
+		t.Fatalf("after migration: %+v, %v", got, err)
+	}
+}
