@@ -11,7 +11,8 @@ import (
 
 // outboxDDL: the transactional outbox of exactly-once Kafka sinks
 // (connectors/kafka/outbox.go). An epoch's records are written in the
-// checkpoint's transaction, as one opaque blob (never row by row), and
+// checkpoint's transaction, as one opaque blob (never row by row; in
+// blobPart pieces, see checkpointsDDL), and
 // deleted in a later checkpoint's transaction once Kafka committed them.
 // spate_runs holds each job's run id, the lineage its epochs belong to;
 // it is written with every checkpoint, so it exists whenever an outbox
@@ -21,13 +22,47 @@ const outboxDDL = `CREATE TABLE IF NOT EXISTS spate_outbox (
 	sink VARCHAR NOT NULL,
 	epoch BIGINT NOT NULL,
 	n BIGINT NOT NULL,
+	part INTEGER NOT NULL,
 	records BLOB NOT NULL,
-	PRIMARY KEY (job, sink, epoch)
+	PRIMARY KEY (job, sink, epoch, part)
 );
 CREATE TABLE IF NOT EXISTS spate_runs (
 	job VARCHAR PRIMARY KEY,
 	run VARCHAR NOT NULL
 )`
+
+// createOutbox creates the outbox tables, moving the rows of an outbox
+// written before epochs were stored in parts (no part column) into the
+// new table.
+func createOutbox(ctx context.Context, c *sql.Conn) error {
+	var old int
+	err := c.QueryRowContext(ctx, `SELECT count(*) FROM information_schema.tables t
+		WHERE t.table_name = 'spate_outbox' AND NOT EXISTS (SELECT 1 FROM information_schema.columns c
+			WHERE c.table_name = 'spate_outbox' AND c.column_name = 'part')`).Scan(&old)
+	if err != nil {
+		return err
+	}
+	if old == 0 {
+		_, err = c.ExecContext(ctx, outboxDDL)
+		return err
+	}
+	tx, err := c.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	for _, q := range []string{
+		`ALTER TABLE spate_outbox RENAME TO spate_outbox_v1`,
+		outboxDDL,
+		`INSERT INTO spate_outbox (job, sink, epoch, n, part, records) SELECT job, sink, epoch, n, 0, records FROM spate_outbox_v1`,
+		`DROP TABLE spate_outbox_v1`,
+	} {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("migrate the outbox: %w", err)
+		}
+	}
+	return tx.Commit()
+}
 
 // OutboxEpoch is one stored epoch of one sink.
 type OutboxEpoch struct {
@@ -58,8 +93,8 @@ func SaveOutbox(ctx context.Context, tx *sql.Tx, job string, e OutboxEpoch, publ
 	if e.N == 0 {
 		return nil
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO spate_outbox VALUES (?, ?, ?, ?, ?)`,
-		job, e.Sink, e.Epoch, e.N, e.Records); err != nil {
+	if err := insertParts(ctx, tx, `INSERT INTO spate_outbox (job, sink, epoch, n, part, records) VALUES (?, ?, ?, ?, ?, ?)`, e.Records,
+		job, e.Sink, e.Epoch, e.N); err != nil {
 		return fmt.Errorf("save outbox epoch %d of %s/%s: %w", e.Epoch, job, e.Sink, err)
 	}
 	return nil
@@ -78,7 +113,7 @@ func (s *Store) LoadOutbox(ctx context.Context, job string) (string, []OutboxEpo
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return "", nil, fmt.Errorf("load run of job %s: %w", job, err)
 	}
-	rows, err := s.wconn.QueryContext(ctx, `SELECT sink, epoch, n, records FROM spate_outbox WHERE job = ? ORDER BY sink, epoch`, job)
+	rows, err := s.wconn.QueryContext(ctx, `SELECT sink, epoch, n, records FROM spate_outbox WHERE job = ? ORDER BY sink, epoch, part`, job)
 	if err != nil {
 		return "", nil, fmt.Errorf("load outbox of job %s: %w", job, err)
 	}
@@ -86,9 +121,15 @@ func (s *Store) LoadOutbox(ctx context.Context, job string) (string, []OutboxEpo
 	var out []OutboxEpoch
 	for rows.Next() {
 		var e OutboxEpoch
-		if err := rows.Scan(&e.Sink, &e.Epoch, &e.N, &e.Records); err != nil {
+		var part []byte
+		if err := rows.Scan(&e.Sink, &e.Epoch, &e.N, &part); err != nil {
 			return "", nil, fmt.Errorf("load outbox of job %s: %w", job, err)
 		}
+		if k := len(out) - 1; k >= 0 && out[k].Sink == e.Sink && out[k].Epoch == e.Epoch {
+			out[k].Records = append(out[k].Records, part...)
+			continue
+		}
+		e.Records = part
 		out = append(out, e)
 	}
 	if err := rows.Err(); err != nil {

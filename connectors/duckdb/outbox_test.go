@@ -68,3 +68,82 @@ func TestOutbox(t *testing.T) {
 		t.Fatalf("after delete: %q %v %v", run, got, err)
 	}
 }
+
+// Blobs larger than a part (checkpoint states, outbox epochs) come back
+// byte for byte.
+func TestLargeBlobsInParts(t *testing.T) {
+	ctx := context.Background()
+	st, err := Open(filepath.Join(t.TempDir(), "p.duckdb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	big := func(n int, seed byte) []byte {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = byte(i*31) ^ seed
+		}
+		return b
+	}
+	state, recs := big(2*blobPart+17, 1), big(blobPart+1, 2)
+	for _, s := range [][]byte{big(3*blobPart, 9), state} { // the second replaces the first
+		err = st.Commit(ctx, func(tx *sql.Tx) error {
+			if err := SaveCheckpoint(ctx, tx, Checkpoint{Job: "j", Plan: "p", Epoch: 1, State: s}); err != nil {
+				return err
+			}
+			return SaveOutbox(ctx, tx, "j", OutboxEpoch{Sink: "k", Epoch: int64(len(s)), N: 1, Records: recs}, 0)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	cp, err := st.LoadCheckpoint(ctx, "j")
+	if err != nil || cp == nil || string(cp.State) != string(state) {
+		t.Fatalf("checkpoint state: %d bytes, %v; want %d", len(cp.State), err, len(state))
+	}
+	_, got, err := st.LoadOutbox(ctx, "j")
+	if err != nil || len(got) != 2 || string(got[0].Records) != string(recs) || string(got[1].Records) != string(recs) {
+		t.Fatalf("outbox: %d epochs, %v", len(got), err)
+	}
+	if err := st.DeleteCheckpoint(ctx, "j"); err != nil {
+		t.Fatal(err)
+	}
+	if cp, err := st.LoadCheckpoint(ctx, "j"); cp != nil || err != nil {
+		t.Fatalf("after delete: %v %v", cp, err)
+	}
+}
+
+// An outbox written before epochs were stored in parts is moved into the
+// new table at Open.
+func TestOutboxMigration(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "m.duckdb")
+	c, err := sql.Open("duckdb", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`CREATE TABLE spate_outbox (job VARCHAR NOT NULL, sink VARCHAR NOT NULL, epoch BIGINT NOT NULL, n BIGINT NOT NULL,
+			records BLOB NOT NULL, PRIMARY KEY (job, sink, epoch))`,
+		`INSERT INTO spate_outbox VALUES ('j', 'k', 7, 1, 'old'::BLOB)`,
+	} {
+		if _, err := c.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c.Close()
+	st, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.Commit(ctx, func(tx *sql.Tx) error {
+		return SaveOutbox(ctx, tx, "j", OutboxEpoch{Sink: "k", Epoch: 8, N: 1, Records: make([]byte, blobPart+5)}, 0)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	_, got, err := st.LoadOutbox(ctx, "j")
+	if err != nil || len(got) != 2 || got[0].Epoch != 7 || string(got[0].Records) != "old" || len(got[1].Records) != blobPart+5 {
+		t.Fatalf("after migration: %+v, %v", got, err)
+	}
+}

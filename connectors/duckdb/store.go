@@ -82,7 +82,7 @@ func Open(path string) (*Store, error) {
 		_, err = s.wconn.ExecContext(ctx, checkpointsDDL)
 	}
 	if err == nil {
-		_, err = s.wconn.ExecContext(ctx, outboxDDL)
+		err = createOutbox(ctx, s.wconn)
 	}
 	if err != nil {
 		s.wconn.Close()
