@@ -163,17 +163,24 @@ func runGolden(t *testing.T, dir string) {
 	}
 
 	// Every mode runs on the same broker and topics, into a database of
-	// its own: straight through; with a checkpoint every two batches of
+	// its own: straight through; with a checkpoint every few batches of
 	// at most four records; stopped right after a checkpoint (as a crash
 	// would: nothing after it is committed) and run again from it. Each
 	// must match the oracle, and all must leave exactly the same rows and
 	// dead letters.
 	pipeline := filepath.Join(dir, "pipeline.sql")
 	base := RunOptions{Brokers: broker.Addr(), ExitAtEnd: true}
-	checkpointed := testHooks{commitEveryBatches: 2, maxPollRecords: 4}
+	// About six checkpoints per run, whatever the fixture's size: each
+	// costs a DuckDB transaction, and more would only slow the suite.
+	nEvents := 0
+	for _, tp := range topics {
+		nEvents += len(tp.events)
+	}
+	checkpointed := testHooks{commitEveryBatches: max(1, nEvents/4/6), maxPollRecords: 4}
 	checkpoints := 0 // taken by the checkpointed run
 	var runs []goldenRun
 	for _, mode := range strings.Split(*goldenModes, ",") {
+		started := time.Now()
 		o := base
 		o.DB = filepath.Join(tmp, mode+".duckdb")
 		o.StateDir = filepath.Join(tmp, mode+"-state")
@@ -214,6 +221,7 @@ func runGolden(t *testing.T, dir string) {
 		default:
 			t.Fatalf("unknown -golden-modes entry %q", mode)
 		}
+		t.Logf("%s run: %v", mode, time.Since(started).Round(time.Millisecond))
 		runs = append(runs, checkGoldenRun(t, mode, o.DB, oracle, views, bad, late, sources, badRaw))
 	}
 	for _, r := range runs[1:] {
