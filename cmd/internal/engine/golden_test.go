@@ -75,7 +75,12 @@ func TestGolden(t *testing.T) {
 		if *goldenFilter != "" && !strings.Contains(name, *goldenFilter) {
 			continue
 		}
-		t.Run(name, func(t *testing.T) { runGolden(t, dir) })
+		t.Run(name, func(t *testing.T) {
+			// Cases wait on the broker and on DuckDB's fsyncs as much as
+			// they compute, so they overlap well (-parallel bounds them).
+			t.Parallel()
+			runGolden(t, dir)
+		})
 	}
 }
 
