@@ -88,7 +88,13 @@ func TestGolden(t *testing.T) {
 			if p > 1 {
 				sub = fmt.Sprintf("%s/P=%d", name, p)
 			}
-			t.Run(sub, func(t *testing.T) { runGolden(t, dir, p) })
+			t.Run(sub, func(t *testing.T) {
+				// Cases wait on the broker and on DuckDB's fsyncs as much
+				// as they compute, so they overlap well (-parallel bounds
+				// them).
+				t.Parallel()
+				runGolden(t, dir, p)
+			})
 		}
 	}
 }
@@ -177,17 +183,24 @@ func runGolden(t *testing.T, dir string, parallelism int) {
 	}
 
 	// Every mode runs on the same broker and topics, into a database of
-	// its own: straight through; with a checkpoint every two batches of
+	// its own: straight through; with a checkpoint every few batches of
 	// at most four records; stopped right after a checkpoint (as a crash
 	// would: nothing after it is committed) and run again from it. Each
 	// must match the oracle, and all must leave exactly the same rows and
 	// dead letters.
 	pipeline := filepath.Join(dir, "pipeline.sql")
 	base := RunOptions{Brokers: broker.Addr(), ExitAtEnd: true, Parallelism: parallelism}
-	checkpointed := testHooks{commitEveryBatches: 2, maxPollRecords: 4}
+	// About six checkpoints per run, whatever the fixture's size: each
+	// costs a DuckDB transaction, and more would only slow the suite.
+	nEvents := 0
+	for _, tp := range topics {
+		nEvents += len(tp.events)
+	}
+	checkpointed := testHooks{commitEveryBatches: max(1, nEvents/4/6), maxPollRecords: 4}
 	checkpoints := 0 // taken by the checkpointed run
 	var runs []goldenRun
 	for _, mode := range strings.Split(*goldenModes, ",") {
+		started := time.Now()
 		o := base
 		o.DB = filepath.Join(tmp, mode+".duckdb")
 		o.StateDir = filepath.Join(tmp, mode+"-state")
@@ -228,6 +241,7 @@ func runGolden(t *testing.T, dir string, parallelism int) {
 		default:
 			t.Fatalf("unknown -golden-modes entry %q", mode)
 		}
+		t.Logf("%s run: %v", mode, time.Since(started).Round(time.Millisecond))
 		runs = append(runs, checkGoldenRun(t, mode, o.DB, oracle, views, bad, late, sources, badRaw))
 	}
 	for _, r := range runs[1:] {
