@@ -610,8 +610,10 @@ func (l *lane) file(m exMsg) {
 }
 
 // receive hands every keyed node the messages that every sender closed,
-// in (seq, port, sender, arrival) order: the order one lane would have
-// produced them in.
+// in (seq, sender, arrival) order: the order one lane would have produced
+// them in. (Rows of one seq from several senders, which only an operator
+// fed by another keyed operator gets, come in lane order, where one lane
+// would have interleaved them by its upstream operator's group order.)
 func (l *lane) receive() (bool, error) {
 	worked := false
 	for gi := range l.recv {
@@ -636,12 +638,12 @@ func (l *lane) receive() (bool, error) {
 		}
 		clear(r.pending[len(keep):])
 		r.pending = keep
+		// Within a seq and a sender, arrival order is the order the
+		// sender's DAG produced them in (depth first, across ports), which
+		// is the single lane's.
 		slices.SortStableFunc(ready, func(a, b exMsg) int {
 			if a.seq != b.seq {
 				return cmp.Compare(a.seq, b.seq)
-			}
-			if pa, pb := l.par.exs[a.ex].port, l.par.exs[b.ex].port; pa != pb {
-				return cmp.Compare(pa, pb)
 			}
 			return cmp.Compare(a.from, b.from)
 		})
