@@ -118,6 +118,9 @@ var sinkConnectors = []*ConnectorSpec{
 		{Name: "brokers", Kind: OptString},
 		{Name: "format", Kind: OptEnum, Default: "json", Enum: []string{"json", "csv"}, Unsupported: []string{"csv"}},
 		{Name: "key", Kind: OptColumn},
+		// exactly_once needs checkpoints (on in spate run); see
+		// connectors/kafka/outbox.go.
+		{Name: "delivery", Kind: OptEnum, Default: "exactly_once", Enum: []string{"exactly_once", "at_least_once"}},
 	}},
 	{Name: "prometheus", Role: SinkRole, Options: []OptionSpec{
 		connectorOpt,

@@ -35,8 +35,11 @@ type aggCore struct {
 // upsert.
 func (a *aggCore) init(spec *AggregateSpec, out, in *arrow.Schema, windowed, upsert bool) error {
 	a.spec, a.in, a.schema = spec, in, out
-	if in0Deleted(in) {
-		return errors.New("aggregating an updating (changelog) input is not supported")
+	if retracting := len(spec.InputKeys) > 0; in0Deleted(in) != retracting || (retracting && (windowed || !upsert)) {
+		if retracting && !in0Deleted(in) {
+			return fmt.Errorf("aggregate has input keys but its input %s is not updating", in)
+		}
+		return errors.New("only an aggregate without a window can aggregate an updating (changelog) input")
 	}
 	want := len(spec.Keys) + len(spec.Aggs)
 	layout := "keys, "
@@ -90,7 +93,7 @@ func (a *aggCore) init(spec *AggregateSpec, out, in *arrow.Schema, windowed, ups
 			}
 			at = f.Arg.DataType()
 		}
-		if _, err := newAggState(f, at); err != nil {
+		if _, err := a.newState(f, at); err != nil {
 			return fmt.Errorf("aggregate %s: %w", f.Name, err)
 		}
 		a.argTypes = append(a.argTypes, at)
@@ -178,9 +181,17 @@ func (a *aggCore) releaseInputs() {
 func (a *aggCore) newAggStates() []aggState {
 	states := make([]aggState, len(a.spec.Aggs))
 	for i := range a.spec.Aggs {
-		states[i], _ = newAggState(&a.spec.Aggs[i], a.argTypes[i]) // checked in init
+		states[i], _ = a.newState(&a.spec.Aggs[i], a.argTypes[i]) // checked in init
 	}
 	return states
+}
+
+// newState is f's state: retractable over an updating input.
+func (a *aggCore) newState(f *AggFunc, argType arrow.DataType) (aggState, error) {
+	if len(a.spec.InputKeys) > 0 {
+		return newRetractAgg(f, argType)
+	}
+	return newAggState(f, argType)
 }
 
 // filterHaving returns the rows of out where HAVING holds: out itself

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -54,6 +55,9 @@ type HashAggregate struct {
 
 	sspec      stateSpec
 	snapStarts []int64
+
+	retr      *retractor // over an updating input (aggretract.go)
+	retrKinds []keyKind
 }
 
 // groupTable is the keys and aggregate states of one set of groups (all
@@ -92,6 +96,18 @@ func newHashAggregate(spec *AggregateSpec, out, in *arrow.Schema) (*HashAggregat
 	} else {
 		a.sspec = a.stateSpec("updating", nil)
 	}
+	if len(spec.InputKeys) > 0 {
+		r, kinds, err := newRetractor(spec, in)
+		if err != nil {
+			return nil, fmt.Errorf("aggregate over an updating input: %w", err)
+		}
+		a.retr, a.retrKinds = r, kinds
+		keys := make([]string, len(spec.InputKeys))
+		for i, c := range spec.InputKeys {
+			keys[i] = fmt.Sprintf("%s %s", in.Field(c).Name, in.Field(c).Type)
+		}
+		a.sspec = append(a.sspec, specField{"updating input keys", "[" + strings.Join(keys, ", ") + "]"})
+	}
 	return a, nil
 }
 
@@ -110,6 +126,9 @@ func (a *HashAggregate) Open(ctx *OpContext, out Emitter) error {
 		a.windows = map[int64]*groupTable{}
 	} else {
 		a.upd = a.newTable()
+		if a.retr != nil {
+			a.retr.bind(a.upd.aggs.aggs, a.retrKinds)
+		}
 	}
 	return nil
 }
@@ -146,7 +165,11 @@ func (a *HashAggregate) Push(port int, b arrow.RecordBatch) error {
 	a.hashes = hashKeys(a.vecs, n, a.hashes)
 	a.gids = resizeSlice(a.gids, n)
 	a.ident = identity(a.ident, n)
-	if !a.windowed {
+	if a.retr != nil {
+		if err := a.pushRetract(b, n); err != nil {
+			return err
+		}
+	} else if !a.windowed {
 		before := a.upd.keys.n
 		if err := a.accumulate(a.upd, a.ident); err != nil {
 			return err
@@ -444,24 +467,28 @@ func (a *HashAggregate) emitChanges() error {
 		return fmt.Errorf("aggregate: %w", err)
 	}
 	defer out.Release()
-	if a.having == nil {
+	if a.having == nil && a.retr == nil {
 		for _, g := range gids {
 			t.emitted[g] = true
 		}
 		return a.emit(out)
 	}
-	h, err := a.having.eval(out)
-	if err != nil {
-		return fmt.Errorf("having: %w", err)
-	}
-	defer h.Release()
-	hb, ok := h.(*array.Boolean)
-	if !ok {
-		return fmt.Errorf("having: evaluator returned %s, want boolean", h.DataType())
+	var hb *array.Boolean
+	if a.having != nil {
+		h, err := a.having.eval(out)
+		if err != nil {
+			return fmt.Errorf("having: %w", err)
+		}
+		defer h.Release()
+		var ok bool
+		if hb, ok = h.(*array.Boolean); !ok {
+			return fmt.Errorf("having: evaluator returned %s, want boolean", h.DataType())
+		}
 	}
 	a.outIdx, a.del = a.outIdx[:0], a.del[:0]
 	for j, g := range gids {
-		holds := hb.IsValid(j) && hb.Value(j)
+		// A group all of whose input rows were retracted is gone.
+		holds := (hb == nil || hb.IsValid(j) && hb.Value(j)) && (a.retr == nil || a.retr.live[g] > 0)
 		switch {
 		case holds:
 			a.outIdx = append(a.outIdx, int32(j))
@@ -475,6 +502,9 @@ func (a *HashAggregate) emitChanges() error {
 	}
 	if len(a.outIdx) == 0 {
 		return nil
+	}
+	if len(a.outIdx) == len(gids) && !slices.Contains(a.del, true) {
+		return a.emit(out)
 	}
 	cols := make([]arrow.Array, 0, out.NumCols())
 	defer func() { releaseArrays(cols) }()
@@ -520,6 +550,9 @@ func (a *HashAggregate) Snapshot(w io.Writer) error {
 		a.putTable(sw, t)
 		sw.bools(t.emitted[:t.keys.n])
 		putU32s(sw, t.dirtyList)
+		if a.retr != nil {
+			a.retr.put(sw, t.keys.n)
+		}
 		return sw.finish()
 	}
 	starts := a.snapStarts[:0]
@@ -573,10 +606,19 @@ func (a *HashAggregate) Restore(rd io.Reader) error {
 			}
 			t.dirtyList = dirty
 		}
+		var retr *retractor
+		if a.retr != nil && r.err == nil {
+			retr = &retractor{keyCols: a.retr.keyCols, delCol: a.retr.delCol}
+			retr.bind(t.aggs.aggs, a.retrKinds)
+			retr.get(r, n)
+		}
 		if err := r.done(magicHashAgg, a.ctx.Name); err != nil {
 			return err
 		}
 		a.upd, groups = t, n
+		if retr != nil {
+			a.retr = retr
+		}
 	} else {
 		nw := r.count(-1, 16, "windows")
 		windows := make(map[int64]*groupTable, nw)
@@ -622,4 +664,13 @@ func (a *HashAggregate) getTable(r *snapReader, t *groupTable, what string) {
 	if r.err == nil {
 		a.getAggs(r, t.aggs, t.keys.n, what)
 	}
+}
+
+// OutputWatermark holds a windowed aggregate's output watermark back by
+// its window size (see windowOutputWatermark).
+func (a *HashAggregate) OutputWatermark(wm int64) int64 {
+	if !a.windowed {
+		return wm
+	}
+	return windowOutputWatermark(a.win, wm)
 }

@@ -171,6 +171,15 @@ func newAggState(f *AggFunc, argType arrow.DataType) (aggState, error) {
 			return nil, fmt.Errorf("count(DISTINCT): %w", err)
 		}
 		return newDistinctAgg(k), nil
+	case AggApproxCountDistinct:
+		if err := want(arrow.PrimitiveTypes.Int64); err != nil {
+			return nil, err
+		}
+		k, err := keyKindOf(argType)
+		if err != nil {
+			return nil, fmt.Errorf("approx_count_distinct: %w", err)
+		}
+		return &hllAgg{kind: k}, nil
 	}
 	if argType == nil {
 		return nil, fmt.Errorf("%s needs an argument", f.Kind)

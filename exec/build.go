@@ -8,8 +8,8 @@ import (
 )
 
 // NewOperator builds the runtime operator of a Filter, Project,
-// WindowAssign, HashAggregate, SessionAggregate, TimelineAggregate or
-// Union node from its
+// WindowAssign, HashAggregate, SessionAggregate, TimelineAggregate, TopN
+// or Union node from its
 // Spec; inputs are the output schemas of n.Inputs, in port order. Every
 // operator produces batches of n.Schema. The spec is checked here against
 // the schemas (types of expressions, aggregates and output columns), so a
@@ -94,6 +94,25 @@ func newOperator(n *Node, inputs []*arrow.Schema) (Operator, error) {
 			return nil, err
 		}
 		return newTimelineAggregate(spec, n.Schema, in)
+	case KindJoin:
+		spec, ok := n.Spec.(*JoinSpec)
+		if !ok {
+			return nil, specErr(n)
+		}
+		if len(inputs) != 2 || inputs[0] == nil || inputs[1] == nil {
+			return nil, fmt.Errorf("want two input schemas, got %d", len(inputs))
+		}
+		return newJoin(spec, n.Schema, inputs[0], inputs[1])
+	case KindTopN:
+		spec, ok := n.Spec.(*TopNSpec)
+		if !ok {
+			return nil, specErr(n)
+		}
+		in, err := one()
+		if err != nil {
+			return nil, err
+		}
+		return newTopN(spec, n.Schema, in)
 	case KindUnion:
 		if _, ok := n.Spec.(*UnionSpec); !ok && n.Spec != nil {
 			return nil, specErr(n)

@@ -60,6 +60,59 @@ type hstep struct {
 	rows [][]any
 	isWM bool
 	wm   int64
+	// onePort: the watermark advances on input port only (joins); the
+	// operator's Watermark gets the minimum over ports when it advances.
+	onePort bool
+}
+
+// wmPort is a watermark on one input port.
+func wmPort(port int, wm int64) hstep { return hstep{isWM: true, port: port, wm: wm, onePort: true} }
+
+// portWMs is the watermark of each of n ports after steps.
+func portWMs(steps []hstep, n int) []int64 {
+	wms := make([]int64, n)
+	for p := range wms {
+		wms[p] = MinWatermark
+	}
+	for _, st := range steps {
+		if !st.isWM {
+			continue
+		}
+		for p := range wms {
+			if (!st.onePort || p == st.port) && st.wm > wms[p] {
+				wms[p] = st.wm
+			}
+		}
+	}
+	return wms
+}
+
+// deliverWM makes watermark step s: a PortWatermarker hears of each port
+// that advanced, then Watermark gets the minimum over the ports (for a
+// one-port step, only when that advanced). before, when set, hears the
+// watermark Watermark is about to get.
+func deliverWM(op Operator, steps []hstep, s, nports int, before func(int64)) error {
+	was, now := portWMs(steps[:s], nports), portWMs(steps[:s+1], nports)
+	if pw, ok := op.(PortWatermarker); ok {
+		for p := range now {
+			if now[p] > was[p] {
+				if err := pw.PortWatermark(p, now[p]); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	wm := steps[s].wm
+	if steps[s].onePort {
+		if slices.Min(now) <= slices.Min(was) {
+			return nil
+		}
+		wm = slices.Min(now)
+	}
+	if before != nil {
+		before(wm)
+	}
+	return op.Watermark(wm)
 }
 
 func rowsAt(port int, rows ...[]any) hstep { return hstep{port: port, rows: rows} }
@@ -606,8 +659,7 @@ func runOnce(t *testing.T, c *harnessCase, steps []hstep, sp splitter, seed int6
 			break
 		}
 		if st.isWM {
-			curWM = st.wm
-			if err := op.Watermark(st.wm); err != nil {
+			if err := deliverWM(op, steps, s, len(c.inputs), func(wm int64) { curWM = wm }); err != nil {
 				t.Fatalf("Watermark(%d): %v", st.wm, err)
 			}
 			res.stepMark[s] = len(res.wmMarks)
@@ -936,7 +988,7 @@ func runCheckpointed(t *testing.T, c *harnessCase, steps []hstep, acts []hact, i
 		a := acts[k]
 		st := steps[a.step]
 		if st.isWM {
-			if err := op.Watermark(st.wm); err != nil {
+			if err := deliverWM(op, steps, a.step, len(c.inputs), nil); err != nil {
 				t.Fatalf("Watermark(%d): %v", st.wm, err)
 			}
 			continue

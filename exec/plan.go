@@ -25,11 +25,13 @@ const (
 	KindUnion                             // *UnionSpec
 	KindSink                              // *SinkSpec (CREATE SINK and MV tables)
 	KindTimelineAggregate                 // *TimelineSpec (SPEC §5)
+	KindJoin                              // *JoinSpec (inputs: left, right)
+	KindTopN                              // *TopNSpec (ROW_NUMBER() ... WHERE rn <= N)
 )
 
 func (k NodeKind) String() string {
 	return [...]string{"Source", "Filter", "Project", "WindowAssign", "HashAggregate",
-		"SessionAggregate", "Union", "Sink", "TimelineAggregate"}[k]
+		"SessionAggregate", "Union", "Sink", "TimelineAggregate", "Join", "TopN"}[k]
 }
 
 // Node is one operator of the DAG.
@@ -113,10 +115,11 @@ const (
 	AggAvg
 	AggMin
 	AggMax
+	AggApproxCountDistinct // HyperLogLog (p = 14), BIGINT
 )
 
 func (k AggKind) String() string {
-	return [...]string{"count_star", "count", "count_distinct", "sum", "avg", "min", "max"}[k]
+	return [...]string{"count_star", "count", "count_distinct", "sum", "avg", "min", "max", "approx_count_distinct"}[k]
 }
 
 // AggFunc is one aggregate. Result types follow DuckDB: count -> BIGINT,
@@ -153,6 +156,12 @@ type AggregateSpec struct {
 	Window      *WindowSpec
 	WindowStart int       // input column of window_start (tumble/hop), else -1
 	Having      expr.Expr // over the output schema; nil when none
+	// InputKeys, for an updating aggregate over an updating input, are
+	// the input's key columns (its last column is expr.DeletedColumn):
+	// each input row replaces the contribution of the previous row with
+	// the same key, and a deleted row retracts it. Empty for an
+	// append-only input.
+	InputKeys []int
 }
 
 // UnionSpec merges its inputs (UNION ALL). All inputs have Node.Schema.
@@ -254,4 +263,73 @@ type TimelineSpec struct {
 	Plain    []AggFunc
 	Aggs     []TimelineAgg
 	Having   expr.Expr // over the output schema; nil when none
+}
+
+// JoinSpec is an inner equi-join of input 0 (left) and input 1 (right),
+// symmetric and append-only: each arriving row is matched against the
+// rows of the other input stored so far, then stored itself. Output
+// columns are the left input's, then the right input's.
+//
+// A pair matches when LeftKeys[i] = RightKeys[i] for every i (NULL never
+// equals) and Residual (over the output row; nil: none) is true.
+//
+// State is bounded by the sides' Expire bounds (see JoinSide); the
+// output watermark is the minimum input watermark held back by
+// OutputDelay ms, so that no output row is behind it (-1: held at
+// MinWatermark until the end of input, for joins without time bounds).
+type JoinSpec struct {
+	LeftKeys, RightKeys []expr.Expr // over each input; pairwise the same type
+	Residual            expr.Expr
+	Left, Right         JoinSide
+	OutputDelay         int64
+}
+
+// JoinSide is what the join knows of the time of one input.
+//
+// Time is a TIMESTAMP column of the input whose future values are never
+// below the input's watermark minus Lag (the event time of a source, Lag
+// 0; the window_start of a windowed aggregate, Lag = its size); -1 when
+// none. When Late is set, the other side's state is pruned by this
+// side's watermark, so a row of this side with Time < watermark - Lag
+// could miss matches already dropped: it is late, dropped, counted and
+// dead-lettered.
+//
+// A stored row of this side is dropped once the other input's watermark
+// passes min over Expire of (Expr(row) + Offset): the join condition
+// implies the other side's Time is at most that, so no future row of the
+// other side can match it. No Expire: rows are kept to the end of input.
+type JoinSide struct {
+	Time   int
+	Lag    int64
+	Late   bool
+	Expire []JoinBound
+}
+
+// JoinBound is an expiry bound: a TIMESTAMP expression over the side's
+// input plus Offset ms.
+type JoinBound struct {
+	Expr   expr.Expr
+	Offset int64
+}
+
+// SortKey is one ORDER BY column of a TopNSpec. NULLs sort last unless
+// NullsFirst, in both directions (DuckDB's default).
+type SortKey struct {
+	Col        int // input column
+	Desc       bool
+	NullsFirst bool
+}
+
+// TopNSpec is ROW_NUMBER() OVER (PARTITION BY Partition ORDER BY Order)
+// kept where the row number is <= N: the first N rows of each partition.
+// The input is append-only. Output columns are the input's, then the row
+// number (BIGINT, 1..N), then expr.DeletedColumn: an upsert stream (the
+// planner sets Node.Keys to the partition columns and the row number, or
+// the partition columns alone when N is 1). Rows equal on every ORDER BY
+// column rank in arrival order. At each watermark the operator emits the
+// (partition, row number) pairs whose row changed since the last one.
+type TopNSpec struct {
+	Partition []int // input columns
+	Order     []SortKey
+	N         int
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -30,6 +32,10 @@ type JobOptions struct {
 	Checkpoint func(ctx context.Context, cp *Checkpoint) error
 	// Restore, when set, is the checkpoint to resume from.
 	Restore *Checkpoint
+	// CommitEveryBatches, when > 0, also commits (and checkpoints) after
+	// every that many source batches, so tests get checkpoints at points
+	// that depend on the input rather than on the clock.
+	CommitEveryBatches int
 	// NewOperator builds the non-source, non-sink operators.
 	NewOperator func(n *Node, inputs []*arrow.Schema) (Operator, error)
 	Now         func() time.Time // default time.Now; tests fake it
@@ -75,6 +81,7 @@ type runNode struct {
 	emitter  Emitter
 	metrics  OpMetrics
 	isSource bool
+	sources  string // the sources upstream, comma-separated: dead letters name them
 	// disp is set on the coordinator's copy of a source node when
 	// Parallelism > 1: its batches and watermarks go to the lanes.
 	disp *sourceDispatch
@@ -133,6 +140,7 @@ func (j *Job) buildNodes(conns Connectors, lane int) ([]*runNode, error) {
 			rn.inWM[i] = MinWatermark
 		}
 		inputs := make([]*arrow.Schema, len(n.Inputs))
+		var srcs []string
 		for port, id := range n.Inputs {
 			up, ok := byID[id]
 			if !ok {
@@ -140,6 +148,13 @@ func (j *Job) buildNodes(conns Connectors, lane int) ([]*runNode, error) {
 			}
 			up.down = append(up.down, portRef{node: rn, port: port})
 			inputs[port] = up.n.Schema
+			srcs = append(srcs, strings.Split(up.sources, ",")...)
+		}
+		if n.Kind == KindSource {
+			rn.sources = n.Name
+		} else {
+			slices.Sort(srcs)
+			rn.sources = strings.Join(slices.Compact(srcs), ",")
 		}
 		var err error
 		switch n.Kind {
@@ -242,6 +257,23 @@ func (rn *runNode) watermark(wm int64) error {
 	return nil
 }
 
+// PortWatermarker is implemented by operators that need each input's
+// watermark, not only their minimum: a join prunes one side's state by
+// the other side's watermark. The runtime calls PortWatermark when the
+// watermark of one input port advances, before Watermark.
+type PortWatermarker interface {
+	PortWatermark(port int, wm int64) error
+}
+
+// WatermarkHolder is implemented by operators whose output may lag their
+// input watermark (a join emits a row when its later half arrives, so its
+// output time can be behind the input watermark by the join's time
+// bound). The runtime forwards OutputWatermark(wm) downstream instead of
+// wm; it must be monotone in wm and keep MaxWatermark.
+type WatermarkHolder interface {
+	OutputWatermark(wm int64) int64
+}
+
 // inputWatermark delivers wm on input port; when the minimum over the
 // ports advances, the operator and then its downstream see it.
 func (dn *runNode) inputWatermark(port int, wm int64) error {
@@ -249,6 +281,11 @@ func (dn *runNode) inputWatermark(port int, wm int64) error {
 		return nil
 	}
 	dn.inWM[port] = wm
+	if pw, ok := dn.op.(PortWatermarker); ok {
+		if err := pw.PortWatermark(port, wm); err != nil {
+			return err
+		}
+	}
 	min := dn.inWM[0]
 	for _, w := range dn.inWM[1:] {
 		if w < min {
@@ -263,7 +300,11 @@ func (dn *runNode) inputWatermark(port int, wm int64) error {
 	if err := dn.op.Watermark(min); err != nil {
 		return err
 	}
-	return dn.watermark(min)
+	out := min
+	if h, ok := dn.op.(WatermarkHolder); ok {
+		out = h.OutputWatermark(min)
+	}
+	return dn.watermark(out)
 }
 
 type sourceMsg struct {
@@ -290,7 +331,11 @@ func (j *Job) Run(ctx context.Context) (err error) {
 	}()
 	for _, nodes := range j.laneNodes() {
 		for _, rn := range nodes {
-			rn.ctx = &OpContext{Name: rn.n.Name, Alloc: j.opts.Alloc, DeadLetters: j.opts.DeadLetters,
+			var dl DeadLetterWriter = j.opts.DeadLetters
+			if !rn.isSource {
+				dl = &opDeadLetters{w: dl, node: rn.n.Name, sources: rn.sources}
+			}
+			rn.ctx = &OpContext{Name: rn.n.Name, Alloc: j.opts.Alloc, DeadLetters: dl,
 				Metrics: &rn.metrics, Context: runCtx}
 			if rn.isSource {
 				continue
@@ -334,7 +379,7 @@ func (j *Job) Run(ctx context.Context) (err error) {
 		if cp := j.sourceCheckpoint(s.spec.Name); cp != nil {
 			s.tracker.restore(cp.MaxTs, cp.Watermark, now)
 		}
-		s.dl = dl
+		s.dl, s.letters = dl, dl
 	}
 
 	var laneStop <-chan struct{} // nil (never ready) with one lane
@@ -398,6 +443,7 @@ func (j *Job) Run(ctx context.Context) (err error) {
 	}
 	ticker := time.NewTicker(j.opts.CommitInterval)
 	defer ticker.Stop()
+	batches := 0
 	for {
 		if j.par != nil {
 			// The lanes get the items of each source batch together.
@@ -412,6 +458,13 @@ func (j *Job) Run(ctx context.Context) (err error) {
 			}
 			if j.live == 0 {
 				return j.commit(context.WithoutCancel(ctx))
+			}
+			if m.sb.Records != nil && j.opts.CommitEveryBatches > 0 {
+				if batches++; batches%j.opts.CommitEveryBatches == 0 {
+					if err := j.commit(context.WithoutCancel(ctx)); err != nil {
+						return err
+					}
+				}
 			}
 		case <-laneStop:
 			return j.par.failure()
@@ -434,6 +487,9 @@ func (j *Job) handle(m sourceMsg) error {
 		if !errors.Is(m.err, io.EOF) {
 			return fmt.Errorf("source %s: %w", s.spec.Name, m.err)
 		}
+		if err := s.letters.release(-1, -1); err != nil {
+			return fmt.Errorf("source %s: dead letter: %w", s.spec.Name, err)
+		}
 		s.done = true
 		j.live--
 		for _, p := range s.reader.Partitions() {
@@ -446,6 +502,9 @@ func (j *Job) handle(m sourceMsg) error {
 		return j.advance(s, now)
 	}
 	defer m.sb.Records.Release()
+	if err := s.letters.release(m.sb.Partition, m.sb.NextOffset); err != nil {
+		return fmt.Errorf("source %s: dead letter: %w", s.spec.Name, err)
+	}
 	return s.push(j, m.sb, now)
 }
 
@@ -568,18 +627,71 @@ func (j *Job) close() error {
 	return errors.Join(errs...)
 }
 
-// countingDL counts dead letters per source on their way to the writer.
+// opDeadLetters is an operator's dead-letter writer. Operators name
+// themselves in DeadLetter.Source (they know no source); the table's
+// source column names the source the record came from (those upstream,
+// comma-separated, past a union or join), and the reason says which
+// operator (the view) dropped it.
+type opDeadLetters struct {
+	w       DeadLetterWriter
+	node    string
+	sources string
+}
+
+func (o *opDeadLetters) WriteDeadLetter(d DeadLetter) error {
+	if d.Source == o.node && o.sources != "" {
+		d.Source = o.sources
+		d.Reason += " (dropped by " + o.node + ")"
+	}
+	return o.w.WriteDeadLetter(d)
+}
+
+// countingDL counts dead letters per source on their way to the writer,
+// and holds back those a source reader writes for a record at a known
+// offset until the job takes the batch that moves past that offset.
+// Readers decode ahead of the job (in their goroutine, into the channel):
+// written at once, the dead letter of a record after the checkpoint's
+// offsets could be committed with that checkpoint, and a restart, which
+// reads the record again, would write it twice.
 type countingDL struct {
-	w  DeadLetterWriter
-	m  *OpMetrics
-	mu sync.Mutex
+	w    DeadLetterWriter
+	m    *OpMetrics
+	mu   sync.Mutex
+	held []DeadLetter
 }
 
 func (c *countingDL) WriteDeadLetter(d DeadLetter) error {
-	c.m.DeadLetters.Add(1)
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if d.Partition >= 0 && d.Offset >= 0 {
+		d.Raw = append([]byte(nil), d.Raw...) // the reader may reuse its buffer
+		c.held = append(c.held, d)
+		return nil
+	}
+	c.m.DeadLetters.Add(1)
 	return c.w.WriteDeadLetter(d)
+}
+
+// release writes the held dead letters of partition p before offset next
+// (all of p's when next < 0, every partition's when p < 0): the job is
+// about to take the batch that ends there, so a checkpoint from now on
+// covers those records.
+func (c *countingDL) release(p int32, next int64) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	keep := c.held[:0]
+	var err error
+	for _, d := range c.held {
+		if err == nil && (p < 0 || d.Partition == p && (next < 0 || d.Offset < next)) {
+			c.m.DeadLetters.Add(1)
+			err = c.w.WriteDeadLetter(d)
+			continue
+		}
+		keep = append(keep, d)
+	}
+	clear(c.held[len(keep):])
+	c.held = keep
+	return err
 }
 
 // panicError turns a recovered panic into an error: a bug in one operator

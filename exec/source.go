@@ -21,6 +21,7 @@ type sourceRunner struct {
 	reader  SourceReader
 	tracker *WatermarkTracker
 	dl      DeadLetterWriter
+	letters *countingDL // dl, which holds the reader's dead letters until their batch
 	opened  bool
 	done    bool
 	offsets map[int32]int64 // next offset per partition, for checkpoints

@@ -174,6 +174,11 @@ type TimelineAggregate struct {
 
 const noTime = math.MinInt64
 
+// MaxTimelineWindowsPerSegment bounds the windows a key's timeline may
+// span (timeline_ttl plus the window size, over the slide): the windows
+// one sweep segment opens.
+const MaxTimelineWindowsPerSegment = 1 << 20
+
 // noTimeW is noTime in a row word.
 const noTimeW = uint64(1) << 63
 
@@ -451,6 +456,17 @@ func newTimelineAggregate(spec *TimelineSpec, out, in *arrow.Schema) (*TimelineA
 		}
 	default:
 		return nil, fmt.Errorf("unknown window kind %d", int(a.win.Kind))
+	}
+	// A sweep segment lies inside one timeline, which ends timeline_ttl
+	// after its last event, so a segment spans at most ttl + size of
+	// windows: bounding that bounds the windows a key opens per watermark,
+	// whatever the jump in event time (an event in year 9999 after one in
+	// 1970 starts a new timeline rather than a 8000-year segment).
+	if a.win.Kind != SessionWindow {
+		if n := (satAdd(spec.TTL, a.win.Size) + a.win.Slide - 1) / a.win.Slide; n > MaxTimelineWindowsPerSegment {
+			return nil, fmt.Errorf("timeline_ttl %dms with a window slide of %dms lets one timeline span %d windows; at most %d are allowed (lower timeline_ttl or use a larger slide)",
+				spec.TTL, a.win.Slide, n, MaxTimelineWindowsPerSegment)
+		}
 	}
 	want := len(spec.Keys) + 2 + len(spec.Plain) + len(spec.Aggs)
 	if out.NumFields() != want {
@@ -1180,4 +1196,10 @@ func (a *TimelineAggregate) Close() error {
 		a.ctx.Metrics.StateRows.Set(0)
 	}
 	return nil
+}
+
+// OutputWatermark holds the output watermark back by the window size, as
+// for a windowed aggregate (see windowOutputWatermark).
+func (t *TimelineAggregate) OutputWatermark(wm int64) int64 {
+	return windowOutputWatermark(t.win, wm)
 }

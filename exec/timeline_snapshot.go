@@ -236,6 +236,39 @@ func (a *TimelineAggregate) Restore(rd io.Reader) error {
 	return nil
 }
 
+// checkKeyTimes checks the time words of a live key row against what
+// Push and the sweep keep true, so that a state whose times were damaged
+// (with a repaired checksum) is refused instead of making the next
+// watermark open windows up to a far-away time:
+//
+//   - the open segment starts at or before the watermark (a key is
+//     activated at the watermark and swept up to it, never beyond);
+//   - kwTlLast is the "no timeline" marker exactly when no timeline is
+//     open; otherwise the open segment starts at or after the timeline's
+//     last event and before that event's TTL ran out (the sweep closes
+//     the timeline there), so a segment never spans more than timeline_ttl;
+//   - with session windows, an open timeline's session ends one gap
+//     after its last event (the sweep sets both together).
+func (a *TimelineAggregate) checkKeyTimes(row []uint64) error {
+	seg := int64(row[kwSeg])
+	if seg > a.wm {
+		return fmt.Errorf("open segment at %d ms is after the watermark (%d ms)", seg, a.wm)
+	}
+	last := int64(row[kwTlLast])
+	if last == noTime {
+		return nil
+	}
+	if last > seg || seg >= satAdd(last, a.ttl) {
+		return fmt.Errorf("timeline's last event at %d ms does not fit its open segment at %d ms (timeline_ttl %d ms)", last, seg, a.ttl)
+	}
+	if a.kwSess != 0 {
+		if e := int64(row[a.kwSess]); e != satAdd(last, a.win.Gap) {
+			return fmt.Errorf("session end %d ms is not the last event (%d ms) plus the gap", e, last)
+		}
+	}
+	return nil
+}
+
 func (a *TimelineAggregate) newPlainStates() []aggState {
 	states := make([]aggState, len(a.spec.Plain))
 	for i := range a.spec.Plain {
@@ -272,6 +305,10 @@ func (a *TimelineAggregate) checkRestored(due []tlDue) error {
 			continue
 		}
 		a.liveKeys++
+		if err := a.checkKeyTimes(row); err != nil {
+			return fmt.Errorf("key %d: %v", k, err)
+		}
+		seg := int64(row[kwSeg])
 		for h := lo32(row[kwLinks]); h != 0; {
 			x := h - 1
 			if int(x) >= a.nacc || accFree[x] {
@@ -290,6 +327,13 @@ func (a *TimelineAggregate) checkRestored(due []tlDue) error {
 			}
 			pendSeen[e-1] = true
 			listed++
+			// Push drops events before the key's open segment as late,
+			// and a sweep keeps only events at or after the watermark,
+			// where it leaves the segment: an earlier pending event would
+			// send the next sweep back in time.
+			if t := a.pTime[e-1]; t < seg {
+				return fmt.Errorf("key %d: pending event at %d ms is before its open segment (%d ms)", k, t, seg)
+			}
 		}
 		for _, s := range a.states {
 			if s.kind == StatePrior {

@@ -14,6 +14,10 @@ type builder struct {
 	plans map[string]Node // plans of the views declared before this one
 	owner string          // the view being planned
 	refs  map[string]int  // how many queries and sinks read each view
+	// ranked holds the plain views that rank rows with ROW_NUMBER()
+	// declared so far: they are planned inline by each query that reads
+	// them with a bound on the row number (topn.go).
+	ranked map[string]*catalog.View
 }
 
 func (b *builder) buildQuery(q parser.Query) (Node, error) {
@@ -77,7 +81,7 @@ func (b *builder) from(t parser.TableExpr) (Node, *scope, error) {
 		}
 		return n, newScope(n, alias, desc), nil
 	case *parser.Join:
-		return nil, nil, parser.Errorf(x.Pos, "", "joins are not supported yet")
+		return b.join(x, nil)
 	}
 	return nil, nil, parser.Errorf(t.Position(), "", "unsupported FROM item %T", t)
 }
@@ -89,12 +93,24 @@ func (b *builder) buildSelect(s *parser.Select) (Node, error) {
 	if s.From == nil {
 		return nil, parser.Errorf(s.Pos, "", "a streaming view needs a FROM clause")
 	}
-	in, sc, err := b.from(s.From)
+	if dt, inner, wi := b.topNFrom(s); dt != nil {
+		return b.buildTopN(s, dt, inner, wi)
+	}
+	where := s.Where
+	var in Node
+	var sc *scope
+	var err error
+	if j, ok := s.From.(*parser.Join); ok {
+		in, sc, err = b.join(j, where) // WHERE is part of an inner join's condition
+		where = nil
+	} else {
+		in, sc, err = b.from(s.From)
+	}
 	if err != nil {
 		return nil, err
 	}
-	if s.Where != nil {
-		if in, err = b.where(in, sc, s.Where); err != nil {
+	if where != nil {
+		if in, err = b.where(in, sc, where); err != nil {
 			return nil, err
 		}
 	}
@@ -158,7 +174,7 @@ func (b *builder) selectList(items []parser.SelectItem, bd *binder) ([]expr.Expr
 			}
 			for _, c := range cols {
 				exprs = append(exprs, &expr.ColumnRef{Index: c.Index, Name: c.Name, Type: c.Type})
-				names = append(names, c.Name)
+				names = append(names, starName(c.Name, names))
 				poss = append(poss, it.Pos)
 			}
 			continue

@@ -18,10 +18,7 @@ import (
 // aggregate argument once, so the aggregate (and a hop window's row
 // copies) carry only the columns they need.
 func (b *builder) buildAggregate(s *parser.Select, in Node, sc *scope) (Node, error) {
-	if in.Upsert() {
-		return nil, parser.Errorf(s.Pos, "", "aggregating an updating view (an aggregate without a window) is not supported yet")
-	}
-	ab := &aggBinder{in: sc}
+	ab := &aggBinder{in: sc, updating: in.Upsert()}
 	if s.Distinct {
 		if len(s.GroupBy) > 0 {
 			return nil, parser.Errorf(s.Pos, "", "SELECT DISTINCT with GROUP BY is not supported yet")
@@ -44,6 +41,10 @@ func (b *builder) buildAggregate(s *parser.Select, in Node, sc *scope) (Node, er
 		return nil, err
 	}
 
+	if ab.window != nil && in.Upsert() {
+		return nil, parser.Errorf(ab.window.pos, "", "%s over an updating view (an aggregate without a window) is not supported: its rows change after their window would have closed; window the view's input instead",
+			ab.window.text)
+	}
 	if ab.window != nil {
 		if err := checkEventTime(in, ab.window); err != nil {
 			return nil, err
@@ -286,6 +287,17 @@ func (b *builder) preProject(in Node, ab *aggBinder) (*aggInput, error) {
 			out.tlAggs[i].Start = add(a.Start, ab.tlArgNames[i][0])
 			out.tlAggs[i].End = add(a.End, ab.tlArgNames[i][1])
 		}
+	}
+	if in.Upsert() {
+		// Over an updating input the aggregate needs each row's key (the
+		// contribution it replaces) and its deleted flag, last.
+		cols := in.Columns()
+		for _, k := range in.Keys() {
+			add(&expr.ColumnRef{Index: k, Name: cols[k].Name, Type: cols[k].Type}, cols[k].Name)
+		}
+		last := len(cols) - 1
+		exprs = append(exprs, &expr.ColumnRef{Index: last, Name: expr.DeletedColumn, Type: expr.TypeBoolean})
+		names = append(names, expr.DeletedColumn)
 	}
 	if len(exprs) == 0 {
 		// count(*) with no key: keep one narrow column so batches keep

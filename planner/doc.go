@@ -62,11 +62,17 @@
 //   - An aggregate without a window is updating: its rows are keyed by the
 //     group keys (which the select list must show) and carry
 //     expr.DeletedColumn. A WHERE over an updating view becomes a Project
-//     that marks non-matching rows deleted; aggregating or UNIONing an
-//     updating view is refused for now.
+//     that marks non-matching rows deleted; UNIONing an updating view is
+//     refused for now. Aggregating an updating view (Nexmark q4) is an
+//     updating aggregate whose pre-projection keeps the input's key
+//     columns and deleted flag (exec.AggregateSpec.InputKeys): each new
+//     version of an input row retracts the previous one. Only count, sum
+//     and avg retract; min, max, count(DISTINCT) and windows over an
+//     updating view are refused with a positioned error.
 //   - SELECT DISTINCT is an aggregate without aggregates (so updating);
 //     UNION is UNION ALL plus DISTINCT.
 //   - Refused with a positioned error: joins, ORDER BY/LIMIT (streaming
 //     views are unordered), OVER, subqueries in expressions,
-//     approx_count_distinct/approx_percentile.
+//     approx_percentile. approx_count_distinct is a HyperLogLog sketch
+//     (exec/agghll.go), exact on small sets.
 package planner

@@ -166,6 +166,10 @@ func describeNode(n *exec.Node) (string, []string) {
 			details = append(details, "having: "+fmtExpr(s.Having))
 		}
 		details = append(details, "emits: each (key, window) its timeline overlaps once, when the watermark passes the window end")
+	case *exec.JoinSpec:
+		details = append(details, "join: "+describeJoin(s, fmtExpr))
+	case *exec.TopNSpec:
+		details = append(details, topNDetails(n, s)...)
 	case *exec.SinkSpec:
 		head += " [" + s.Connector + "]"
 		if opts := formatOptions(s.Options, "connector"); opts != "" {

@@ -20,6 +20,7 @@ const (
 	argInt                      // any integer, passed as BIGINT
 	argTimestamp                // TIMESTAMP
 	argStringLit                // a VARCHAR literal (patterns, formats)
+	argIntLit                   // an integer literal (a regexp group)
 )
 
 // scalarFunc describes a scalar function of exec/expr: its parameters and
@@ -46,15 +47,22 @@ var scalarFuncs = map[string]scalarFunc{
 	"date_format":     {"date_format", []argKind{argTimestamp, argStringLit}, 0, expr.TypeVarchar},
 	"hour":            {"hour", []argKind{argTimestamp}, 0, expr.TypeBigint},
 	"minute":          {"minute", []argKind{argTimestamp}, 0, expr.TypeBigint},
+	"second":          {"second", []argKind{argTimestamp}, 0, expr.TypeBigint},
+	"year":            {"year", []argKind{argTimestamp}, 0, expr.TypeBigint},
+	"month":           {"month", []argKind{argTimestamp}, 0, expr.TypeBigint},
+	"day":             {"day", []argKind{argTimestamp}, 0, expr.TypeBigint},
+	"regexp_extract":  {"regexp_extract", []argKind{argString, argStringLit, argIntLit}, 1, expr.TypeVarchar},
+	"strftime":        {"strftime", []argKind{argTimestamp, argStringLit}, 0, expr.TypeVarchar},
 }
 
 // Functions with their own typing rules (variadic or generic).
-var specialFuncs = map[string]bool{"concat": true, "coalesce": true, "ifnull": true, "nullif": true, "mod": true}
+var specialFuncs = map[string]bool{"concat": true, "coalesce": true, "ifnull": true, "nullif": true, "mod": true,
+	"abs": true, "floor": true, "ceil": true, "ceiling": true, "round": true}
 
 // aggregateFuncs are supported aggregates; laterAggs are known but not
 // implemented yet.
-var aggregateFuncs = map[string]bool{"count": true, "sum": true, "avg": true, "min": true, "max": true}
-var laterAggs = map[string]bool{"approx_count_distinct": true, "approx_percentile": true}
+var aggregateFuncs = map[string]bool{"count": true, "sum": true, "avg": true, "min": true, "max": true, "approx_count_distinct": true}
+var laterAggs = map[string]bool{"approx_percentile": true}
 
 var windowFuncs = map[string]bool{"tumble": true, "hop": true, "session": true}
 var windowBoundFuncs = map[string]bool{"tumble_start": true, "tumble_end": true, "hop_start": true, "hop_end": true,
@@ -83,7 +91,7 @@ func knownFunctionNames() []string {
 func (b *binder) funcCall(x *parser.FuncCall) (expr.Expr, error) {
 	name := strings.ToLower(x.Name)
 	if x.Over != nil {
-		return nil, parser.Errorf(x.Pos, "", "%s(...) OVER (...) is not supported yet (top-N per key comes later)", name)
+		return nil, overError(x, name)
 	}
 	switch {
 	case isTimelineName(name):
@@ -168,6 +176,12 @@ func coerceParam(name string, i int, k argKind, v expr.Expr, pos parser.Pos) (ex
 			return nil, parser.Errorf(pos, "", "argument %d of %s must be a string literal", i+1, name)
 		}
 		return mustCoerce(l, expr.TypeVarchar), nil
+	case argIntLit:
+		l, ok := foldNode(v).(*expr.Literal)
+		if !ok || !(isInteger(l.Type) || isNull(l.Type)) {
+			return nil, parser.Errorf(pos, "", "argument %d of %s must be an integer literal", i+1, name)
+		}
+		return mustCoerce(l, expr.TypeBigint), nil
 	case argInt:
 		if isInteger(t) || isNull(t) {
 			return mustCoerce(v, expr.TypeBigint), nil
@@ -194,6 +208,10 @@ func (b *binder) special(x *parser.FuncCall, name string) (expr.Expr, error) {
 			return nil, parser.Errorf(x.Pos, "", "mod takes 2 arguments, got %d", len(x.Args))
 		}
 		return b.arith(&parser.BinaryExpr{Pos: x.Pos, Op: "%", L: x.Args[0], R: x.Args[1]}, "%", "mod")
+	}
+	switch name {
+	case "abs", "floor", "ceil", "ceiling", "round":
+		return b.numericFunc(x, name)
 	}
 	args, poss, err := b.bindAll(x.Args)
 	if err != nil {

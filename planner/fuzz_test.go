@@ -9,10 +9,22 @@ import (
 
 // FuzzPlan feeds arbitrary pipeline text through the parser and the
 // planner: nothing may panic, every plan that builds must satisfy the
-// graph invariants, and EXPLAIN must render it. Seeds are the golden
-// pipelines and the error cases.
+// graph invariants, and EXPLAIN must render it. Seeds are the planner's
+// own test pipelines, every golden pipeline of the engine's suite, the
+// Nexmark queries (when present) and the error cases; the corpus under
+// testdata/fuzz/FuzzPlan adds what earlier fuzzing found.
 func FuzzPlan(f *testing.F) {
-	files, _ := filepath.Glob("testdata/*.sql")
+	var files []string
+	for _, pat := range []string{"testdata/*.sql", "../testdata/golden/*/pipeline.sql", "../testdata/nexmark/*.sql"} {
+		m, err := filepath.Glob(pat)
+		if err != nil {
+			f.Fatal(err)
+		}
+		files = append(files, m...)
+	}
+	if len(files) < 10 {
+		f.Fatalf("only %d seed pipelines found; run from the planner directory", len(files))
+	}
 	for _, file := range files {
 		if src, err := os.ReadFile(file); err == nil {
 			f.Add(string(src))

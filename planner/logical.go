@@ -357,6 +357,9 @@ func (a *Aggregate) Describe() string {
 	}
 	sb.WriteString(" keys=[" + joinExprs(a.Keys_) + "]")
 	sb.WriteString(" aggs=[" + describeAggs(a.Aggs) + "]")
+	if a.Input.Upsert() {
+		sb.WriteString(" retracting")
+	}
 	if a.Having != nil {
 		sb.WriteString(" having=" + a.Having.String())
 	}

@@ -97,6 +97,9 @@ func (pb *physBuilder) lower(n Node) (int, error) {
 		}
 		spec := &exec.AggregateSpec{Keys: x.Keys_, KeyNames: x.KeyNames, Aggs: x.Aggs, Window: x.Window,
 			WindowStart: -1, Having: x.Having}
+		if x.Input.Upsert() {
+			spec.InputKeys = x.Input.Keys()
+		}
 		kind := exec.KindHashAggregate
 		if x.Window != nil {
 			switch x.Window.Kind {
@@ -124,6 +127,22 @@ func (pb *physBuilder) lower(n Node) (int, error) {
 			return 0, err
 		}
 		return pb.add(nodeFor(x, exec.KindTimelineAggregate, []int{in}, x.Spec())), nil
+	case *Join:
+		l, err := pb.build(x.Left)
+		if err != nil {
+			return 0, err
+		}
+		r, err := pb.build(x.Right)
+		if err != nil {
+			return 0, err
+		}
+		return pb.add(nodeFor(x, exec.KindJoin, []int{l, r}, x.Spec())), nil
+	case *TopN:
+		in, err := pb.build(x.Input)
+		if err != nil {
+			return 0, err
+		}
+		return pb.add(nodeFor(x, exec.KindTopN, []int{in}, x.Spec())), nil
 	case *Union:
 		ins := make([]int, len(x.Inputs))
 		for i, c := range x.Inputs {

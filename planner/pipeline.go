@@ -86,10 +86,15 @@ func BuildWith(script *parser.Script, cat *catalog.Catalog, opts Options) (*Pipe
 	pb := newPhysBuilder()
 	plans := map[string]Node{}
 	refs := countViewRefs(cat)
+	ranked := map[string]*catalog.View{}
 	for _, o := range cat.Objects() {
 		switch x := o.(type) {
 		case *catalog.View:
-			b := &builder{cat: cat, plans: plans, owner: x.Name, refs: refs}
+			if isRankingView(x) {
+				ranked[x.Name] = x
+				continue
+			}
+			b := &builder{cat: cat, plans: plans, owner: x.Name, refs: refs, ranked: ranked}
 			plan, err := b.buildQuery(x.Query)
 			if err != nil {
 				return nil, err
@@ -127,6 +132,9 @@ func BuildWith(script *parser.Script, cat *catalog.Catalog, opts Options) (*Pipe
 				}
 			case *catalog.Source:
 				in = NewScan(from, "")
+			}
+			if in == nil && ranked[x.From] != nil {
+				return nil, rankingViewSinkError(x)
 			}
 			if in == nil {
 				return nil, parser.Errorf(x.FromPos, "", "unknown view '%s' in CREATE SINK %s", x.From, x.Name)

@@ -32,6 +32,8 @@ var phases = []phase{
 		{"merge_projects", mergeProjects},
 		{"remove_identity_project", removeIdentityProject},
 		{"prune_columns", pruneColumns},
+		{"push_filter_through_join", pushFilterThroughJoin},
+		{"prune_join_columns", pruneJoinColumns},
 	}},
 }
 

@@ -339,6 +339,36 @@ func validateNode(g *exec.Graph, n *exec.Node, compile bool) error {
 				return fmt.Errorf("input %d: %w", i, err)
 			}
 		}
+	case *exec.JoinSpec:
+		if n.Kind != exec.KindJoin || len(n.Inputs) != 2 || n.Upsert {
+			return fmt.Errorf("join spec on a %s node with %d inputs (upsert %v)", n.Kind, len(n.Inputs), n.Upsert)
+		}
+		l, r := inputSchema(g, n, 0), inputSchema(g, n, 1)
+		for i := range s.LeftKeys {
+			if err := checkExpr(s.LeftKeys[i], l); err != nil {
+				return fmt.Errorf("left key %d: %w", i, err)
+			}
+			if err := checkExpr(s.RightKeys[i], r); err != nil {
+				return fmt.Errorf("right key %d: %w", i, err)
+			}
+		}
+		if s.Residual != nil {
+			if err := checkExpr(s.Residual, n.Schema); err != nil {
+				return fmt.Errorf("residual: %w", err)
+			}
+		}
+		for i, side := range []exec.JoinSide{s.Left, s.Right} {
+			in := []*arrow.Schema{l, r}[i]
+			for _, b := range side.Expire {
+				if err := checkExpr(b.Expr, in); err != nil {
+					return fmt.Errorf("side %d expiry: %w", i, err)
+				}
+			}
+		}
+	case *exec.TopNSpec:
+		if err := validateTopN(g, n, s); err != nil {
+			return err
+		}
 	case *exec.SinkSpec:
 		in := g.Nodes[n.Inputs[0]]
 		if s.Schema != in.Schema || s.Upsert != in.Upsert {

@@ -73,7 +73,8 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
 	root.AddCommand(runCmd(stderr), queryCmd(stdout), explainCmd(stdout), produceCmd(stdin, stdout),
-		serverCmd(stderr), submitCmd(stdout, stderr), jobsCmd(stdout), cancelCmd(stdout))
+		serverCmd(stderr), submitCmd(stdout, stderr), jobsCmd(stdout), cancelCmd(stdout),
+		genCmd(stdout), benchCmd(stdout, stderr))
 	for _, c := range root.Commands() {
 		c.Args = wrapArgs(c.Args)
 	}

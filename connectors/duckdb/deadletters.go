@@ -17,8 +17,12 @@ import (
 // DeadLettersTable is the table dead letters go to (SPEC §4).
 const DeadLettersTable = "spate_dead_letters"
 
+// job is the id of the job that wrote the row (NULL for rows written
+// through the store itself, see Scope).
 const deadLettersDDL = `CREATE TABLE IF NOT EXISTS spate_dead_letters (
-	source VARCHAR, "partition" INTEGER, "offset" BIGINT, raw BLOB, reason VARCHAR, "time" TIMESTAMP)`
+	source VARCHAR, "partition" INTEGER, "offset" BIGINT, raw BLOB, reason VARCHAR, "time" TIMESTAMP, job VARCHAR)`
+
+const deadLettersMigration = `ALTER TABLE spate_dead_letters ADD COLUMN IF NOT EXISTS job VARCHAR`
 
 var deadLettersSchema = arrow.NewSchema([]arrow.Field{
 	{Name: "source", Type: arrow.BinaryTypes.String, Nullable: true},
@@ -27,11 +31,13 @@ var deadLettersSchema = arrow.NewSchema([]arrow.Field{
 	{Name: "raw", Type: arrow.BinaryTypes.Binary, Nullable: true},
 	{Name: "reason", Type: arrow.BinaryTypes.String, Nullable: true},
 	{Name: "time", Type: &arrow.TimestampType{Unit: arrow.Microsecond}, Nullable: true},
+	{Name: "job", Type: arrow.BinaryTypes.String, Nullable: true},
 }, nil)
 
 // deadLetterBuffer collects dead letters from any goroutine until the next
 // commit.
 type deadLetterBuffer struct {
+	job  string // "" for the store's own: NULL in the job column
 	mu   sync.Mutex
 	list []exec.DeadLetter
 }
@@ -70,7 +76,7 @@ func (b *deadLetterBuffer) putBack(l []exec.DeadLetter) {
 }
 
 // writeDeadLetters inserts dls through an Arrow view. Under s.mu.
-func (s *Store) writeDeadLetters(ctx context.Context, tx *sql.Tx, dls []exec.DeadLetter) error {
+func (s *Store) writeDeadLetters(ctx context.Context, tx *sql.Tx, job string, dls []exec.DeadLetter) error {
 	bld := array.NewRecordBuilder(memory.DefaultAllocator, deadLettersSchema)
 	defer bld.Release()
 	src := bld.Field(0).(*array.StringBuilder)
@@ -79,7 +85,13 @@ func (s *Store) writeDeadLetters(ctx context.Context, tx *sql.Tx, dls []exec.Dea
 	raw := bld.Field(3).(*array.BinaryBuilder)
 	reason := bld.Field(4).(*array.StringBuilder)
 	ts := bld.Field(5).(*array.TimestampBuilder)
+	jb := bld.Field(6).(*array.StringBuilder)
 	for _, d := range dls {
+		if job == "" {
+			jb.AppendNull()
+		} else {
+			jb.Append(job)
+		}
 		src.Append(d.Source)
 		if d.Partition < 0 {
 			part.AppendNull()
@@ -105,7 +117,10 @@ func (s *Store) writeDeadLetters(ctx context.Context, tx *sql.Tx, dls []exec.Dea
 	if err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, "INSERT INTO "+DeadLettersTable+" SELECT * FROM "+name)
+	// Columns by name: a migrated table has them in another order than
+	// a new one might some day.
+	_, err = tx.ExecContext(ctx, "INSERT INTO "+DeadLettersTable+
+		` (source, "partition", "offset", raw, reason, "time", job) SELECT * FROM `+name)
 	drop(ctx, tx)
 	return err
 }

@@ -37,7 +37,9 @@
 //     in one INSERT).
 //   - Dead letters (Store.DeadLetters, safe from any goroutine) are
 //     buffered and written to spate_dead_letters(source, partition,
-//     offset, raw, reason, time) by the next commit, also through Arrow.
+//     offset, raw, reason, time, job) by the next commit, also through
+//     Arrow. job is the Scope's job (NULL through the Store itself); Open
+//     adds the column to files written before it existed.
 //
 // # One transaction per checkpoint
 //
@@ -54,6 +56,17 @@
 // passes it, then Store.Commit(ctx, writeCheckpoint) once. Buffered
 // batches live in memory until then, so the runtime should commit
 // periodically.
+//
+// # One store, several jobs: Scope
+//
+// spate server runs several jobs on one database. Each job takes a Scope
+// (Store.Scope(job)) and builds its sinks and dead-letter writer from it;
+// Scope.Commit writes only that scope's staged batches and dead letters,
+// with that job's checkpoint, so one job's transaction never carries rows
+// another job's checkpoint does not cover (which a restart would replay
+// or lose). Store.Commit covers only the sinks and dead letters made
+// through the Store itself. Commits of all scopes are still serialized on
+// the one writer connection.
 //
 // # Reading: how queries are kept read-only
 //

@@ -46,6 +46,7 @@ const (
 // mvSink is the operator writing one materialized view table.
 type mvSink struct {
 	store   *Store
+	scope   *Scope // nil: the store's own (Store.Commit)
 	name    string
 	table   string
 	schema  *arrow.Schema // input schema (ends with __deleted when upsert)
@@ -72,6 +73,10 @@ type mvSink struct {
 // operator buffers batches on Push; they reach the table at Commit (its
 // own, or Store.Commit), in one transaction per commit.
 func (s *Store) MaterializeSink(spec *exec.SinkSpec) (exec.Operator, error) {
+	return s.materializeSink(nil, spec)
+}
+
+func (s *Store) materializeSink(sc *Scope, spec *exec.SinkSpec) (exec.Operator, error) {
 	table := spec.Options["table"]
 	if table == "" {
 		table = spec.Name
@@ -79,7 +84,7 @@ func (s *Store) MaterializeSink(spec *exec.SinkSpec) (exec.Operator, error) {
 	if table == "" {
 		return nil, fmt.Errorf("materialized view sink: no table name")
 	}
-	k := &mvSink{store: s, name: spec.Name, table: table, schema: spec.Schema, deleted: -1,
+	k := &mvSink{store: s, scope: sc, name: spec.Name, table: table, schema: spec.Schema, deleted: -1,
 		alloc: memory.DefaultAllocator, metrics: &exec.OpMetrics{}}
 	if err := k.plan(spec); err != nil {
 		return nil, fmt.Errorf("materialized view %s: %w", table, err)
@@ -440,7 +445,7 @@ func (k *mvSink) Commit(ctx context.Context) error {
 	if k.store.checkpointMode.Load() {
 		return nil
 	}
-	return k.store.Commit(ctx, nil)
+	return k.store.commit(ctx, k.scope, nil)
 }
 
 // Close drops what was not committed and detaches the sink from the store.

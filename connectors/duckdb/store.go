@@ -36,6 +36,7 @@ type Store struct {
 	closed bool
 
 	dl             *deadLetterBuffer
+	scopes         []*Scope
 	checkpointMode atomic.Bool
 }
 
@@ -74,7 +75,14 @@ func Open(path string) (*Store, error) {
 		_, err = s.wconn.ExecContext(ctx, deadLettersDDL)
 	}
 	if err == nil {
+		// Files written before dead letters named their job.
+		_, err = s.wconn.ExecContext(ctx, deadLettersMigration)
+	}
+	if err == nil {
 		_, err = s.wconn.ExecContext(ctx, checkpointsDDL)
+	}
+	if err == nil {
+		_, err = s.wconn.ExecContext(ctx, outboxDDL)
 	}
 	if err != nil {
 		s.wconn.Close()
@@ -134,6 +142,10 @@ func (s *Store) Close() error {
 	}
 	s.sinks = nil
 	s.dl.take()
+	for _, sc := range s.scopes {
+		sc.dl.take()
+	}
+	s.scopes = nil
 	err := s.wconn.Close()
 	if cerr := s.db.Close(); err == nil {
 		err = cerr
@@ -165,15 +177,31 @@ func (s *Store) SetCheckpointMode(on bool) { s.checkpointMode.Store(on) }
 // transaction is rolled back and the batches stay buffered for the next
 // Commit. fn must not keep tx after it returns. Commit with nothing
 // buffered and a nil fn does nothing.
+//
+// Commit covers the sinks and dead letters of the store itself
+// (MaterializeSink, DeadLetters), not those of a Scope: each Scope commits
+// its own.
 func (s *Store) Commit(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	return s.commit(ctx, nil, fn)
+}
+
+// commit writes the sinks and dead letters of scope sc (nil: the store's
+// own) as Commit describes.
+func (s *Store) commit(ctx context.Context, sc *Scope, fn func(tx *sql.Tx) error) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
 		return errClosed
 	}
+	dl := s.dl
+	if sc != nil {
+		dl = sc.dl
+	}
 	if !s.checkpointMode.Load() {
 		for _, k := range s.sinks {
-			k.stage()
+			if k.scope == sc {
+				k.stage()
+			}
 		}
 	}
 	type work struct {
@@ -182,11 +210,14 @@ func (s *Store) Commit(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	}
 	var todo []work
 	for _, k := range s.sinks {
+		if k.scope != sc {
+			continue
+		}
 		if b := k.takeStaged(); len(b) > 0 {
 			todo = append(todo, work{k, b})
 		}
 	}
-	dls := s.dl.take()
+	dls := dl.take()
 	if len(todo) == 0 && len(dls) == 0 && fn == nil {
 		return nil
 	}
@@ -194,7 +225,7 @@ func (s *Store) Commit(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		for _, w := range todo {
 			w.sink.unstage(w.batches)
 		}
-		s.dl.putBack(dls)
+		dl.putBack(dls)
 	}
 
 	// The transaction outlives a cancelled ctx on purpose: database/sql
@@ -216,7 +247,7 @@ func (s *Store) Commit(ctx context.Context, fn func(tx *sql.Tx) error) error {
 			rows[i] = n
 		}
 		if len(dls) > 0 {
-			if err := s.writeDeadLetters(ctx, tx, dls); err != nil {
+			if err := s.writeDeadLetters(ctx, tx, dl.job, dls); err != nil {
 				return fmt.Errorf("write dead letters: %w", err)
 			}
 		}

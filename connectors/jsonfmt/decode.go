@@ -83,7 +83,18 @@ const maxHints = 256
 //	TIMESTAMP     an RFC 3339 string ("2015-07-15T00:00:00.000Z", offsets
 //	              allowed, digits below the millisecond dropped), the SQL
 //	              form "2015-07-15 00:00:00[.fff]" (UTC), or an integer
-//	              number of epoch milliseconds
+//	              number of epoch milliseconds; either way within years
+//	              0000 to 9999 (MinTimestampMs..MaxTimestampMs): later
+//	              times are refused, never wrapped around
+//
+// Hostile input is refused with a reason, never a panic: strings must be
+// valid UTF-8 (DuckDB's VARCHAR requires it, so a record with invalid
+// UTF-8 is rejected rather than repaired: the dead letter keeps its raw
+// bytes), numbers out of the column's range (1e400, 2^63 in a BIGINT) are
+// errors, NaN and Infinity are not JSON, and values nest at most 512
+// levels (iteratively bounded, so 100k levels cost no stack). Record size
+// is not limited here: a record is bounded by the source (Kafka's fetch
+// and message size limits).
 type Decoder struct {
 	schema *arrow.Schema
 	alloc  memory.Allocator
@@ -433,7 +444,7 @@ func (d *Decoder) value(c *column, b []byte, i int) (int, error) {
 				s = d.scratch
 			}
 			ms, ok := parseTimestamp(s)
-			if !ok {
+			if !ok || ms < MinTimestampMs || ms > MaxTimestampMs {
 				return j, fmt.Errorf("field %q: %s is not a valid timestamp (expected RFC 3339 like \"2015-07-15T00:00:00.000Z\" or \"2015-07-15 00:00:00\")",
 					c.name, describe(b, i))
 			}
@@ -448,10 +459,10 @@ func (d *Decoder) value(c *column, b []byte, i int) (int, error) {
 		if err != nil {
 			return j, err
 		}
-		v, e := toInt64(b, &ni, -1<<63, 1<<63-1)
+		v, e := toInt64(b, &ni, MinTimestampMs, MaxTimestampMs)
 		if e != numOK {
-			return j, fmt.Errorf("field %q: %s is not a valid timestamp (epoch milliseconds must be a whole number in range)",
-				c.name, b[ni.start:ni.end])
+			return j, fmt.Errorf("field %q: %s is not a valid timestamp (epoch milliseconds must be a whole number from %d to %d, years 0000 to 9999)",
+				c.name, b[ni.start:ni.end], int64(MinTimestampMs), int64(MaxTimestampMs))
 		}
 		c.i64[n] = v
 		c.set, c.null = true, false

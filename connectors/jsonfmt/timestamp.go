@@ -89,6 +89,15 @@ func digits(s []byte, i, n int) (int64, bool) {
 // (RFC 3339, its lower-case and space-separated variants, and the SQL form
 // without an offset, read as UTC) and returns epoch milliseconds. Digits
 // beyond milliseconds are truncated.
+// The timestamps the decoder accepts: 0000-01-01T00:00:00.000Z to
+// 9999-12-31T23:59:59.999Z, what RFC 3339 can write. DuckDB's TIMESTAMP
+// (microseconds) holds them all, and so does every window computation
+// in exec without overflowing int64.
+const (
+	MinTimestampMs = -62167219200000
+	MaxTimestampMs = 253402300799999
+)
+
 func parseTimestamp(s []byte) (int64, bool) {
 	if len(s) < 19 || s[4] != '-' || s[7] != '-' || s[13] != ':' || s[16] != ':' {
 		return 0, false

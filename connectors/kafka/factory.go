@@ -21,12 +21,15 @@ type SourceOptions struct {
 	CreateMissingTopic bool
 	// StartOffsets restores a checkpoint (see SourceConfig.StartOffsets).
 	StartOffsets map[int32]int64
+	// MaxPollRecords caps the records of one Read (default 8192); tests
+	// use small values to get many batches, hence many checkpoints.
+	MaxPollRecords int
 }
 
 var (
 	sourceOptions = []string{"connector", "topic", "brokers", "format", "event_time", "watermark_delay",
 		"group_id", "start_offset", "on_error"}
-	sinkOptions = []string{"connector", "topic", "brokers", "format", "key"}
+	sinkOptions = []string{"connector", "topic", "brokers", "format", "key", "delivery"}
 )
 
 // checkOptions repeats the catalog's checks that matter here, so a spec
@@ -72,15 +75,25 @@ func NewSource(spec *exec.SourceSpec, opts SourceOptions) (*Source, error) {
 		ExitAtEnd:          opts.ExitAtEnd,
 		CreateMissingTopic: opts.CreateMissingTopic,
 		StartOffsets:       opts.StartOffsets,
+		MaxPollRecords:     opts.MaxPollRecords,
 	})
 }
 
 // NewSink makes the operator for CREATE SINK ... WITH (connector =
 // 'kafka'). brokers are the job's; the sink's brokers option overrides
 // them. The key option names one column, or several separated by commas.
-func NewSink(spec *exec.SinkSpec, brokers []string) (*Sink, error) {
+// eo makes it exactly-once unless its delivery option is
+// 'at_least_once'; nil (a job without checkpoints) is at-least-once.
+func NewSink(spec *exec.SinkSpec, brokers []string, eo *ExactlyOnceConfig) (*Sink, error) {
 	if err := checkOptions("sink", spec.Name, spec.Options, sinkOptions); err != nil {
 		return nil, err
+	}
+	switch d := spec.Options["delivery"]; d {
+	case "", ExactlyOnce:
+	case AtLeastOnce:
+		eo = nil
+	default:
+		return nil, fmt.Errorf("kafka sink %s: unknown delivery %q (supported: %s, %s)", spec.Name, d, ExactlyOnce, AtLeastOnce)
 	}
 	if b := spec.Options["brokers"]; b != "" {
 		brokers = SplitBrokers(b)
@@ -103,12 +116,13 @@ func NewSink(spec *exec.SinkSpec, brokers []string) (*Sink, error) {
 		}
 	}
 	return NewSinkFromConfig(SinkConfig{
-		Name:       spec.Name,
-		Brokers:    brokers,
-		Topic:      spec.Options["topic"],
-		Schema:     spec.Schema,
-		KeyColumns: keys,
-		Upsert:     spec.Upsert,
-		UpsertKeys: spec.Keys,
+		Name:        spec.Name,
+		Brokers:     brokers,
+		Topic:       spec.Options["topic"],
+		Schema:      spec.Schema,
+		KeyColumns:  keys,
+		Upsert:      spec.Upsert,
+		UpsertKeys:  spec.Keys,
+		ExactlyOnce: eo,
 	})
 }

@@ -589,7 +589,7 @@ func TestOptionValidation(t *testing.T) {
 			t.Errorf("%v: %v, want %q", tc.opts, err, tc.want)
 		}
 	}
-	_, err := NewSink(&exec.SinkSpec{Name: "k", Connector: "kafka", Options: map[string]string{"topic": "t", "key": "nope"}, Schema: heartbeats}, brokers)
+	_, err := NewSink(&exec.SinkSpec{Name: "k", Connector: "kafka", Options: map[string]string{"topic": "t", "key": "nope"}, Schema: heartbeats}, brokers, nil)
 	if err == nil || !strings.Contains(err.Error(), `key column "nope" is not in the sink's input`) {
 		t.Errorf("sink key: %v", err)
 	}

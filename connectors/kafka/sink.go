@@ -2,6 +2,7 @@ package kafka
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"sync"
@@ -37,6 +38,9 @@ type SinkConfig struct {
 	KeyColumns []int
 	Upsert     bool
 	UpsertKeys []int
+	// ExactlyOnce, when set, delivers through the store's outbox in Kafka
+	// transactions (outbox.go); nil is at-least-once.
+	ExactlyOnce *ExactlyOnceConfig
 }
 
 // Sink writes each input row as one JSON record to a Kafka topic. It
@@ -48,12 +52,14 @@ type SinkConfig struct {
 // tombstone, the same key with a null value. Consumers that only want
 // the latest row per key read the topic as a table.
 //
-// Delivery: records are produced asynchronously as batches arrive; Commit
-// waits until every one of them is acknowledged and reports the first
-// failure. That is at-least-once: after a crash, rows since the last
-// checkpoint are produced again. (Exactly-once needs the transactional
-// producer: BeginTransaction at Open and after each Commit, EndTransaction
-// in Commit. Commit is where that goes.)
+// Delivery, at-least-once: records are produced asynchronously as batches
+// arrive; Commit waits until every one of them is acknowledged and
+// reports the first failure; after a crash, rows since the last
+// checkpoint are produced again. Exactly-once (cfg.ExactlyOnce): Push
+// only encodes records into the open epoch's buffer; at each checkpoint
+// the engine takes it (TakeEpoch), writes it to the DuckDB outbox with
+// the checkpoint, and then Publish produces it in a Kafka transaction
+// (see outbox.go for the protocol and every crash point).
 type Sink struct {
 	cfg  SinkConfig
 	ctx  *exec.OpContext
@@ -65,6 +71,14 @@ type Sink struct {
 	mu      sync.Mutex
 	failure error // first produce error, sticky
 	promise func(*kgo.Record, error)
+
+	// Exactly-once state (nil eo: at-least-once).
+	eo          *ExactlyOnceConfig
+	cur         []byte        // the open epoch's records (appendLen-encoded)
+	curN        int           // records in cur
+	unpublished []OutboxEpoch // taken epochs Kafka does not have yet
+	published   int64         // last epoch Kafka committed
+	retries     int           // publishes retried with a restarted producer
 }
 
 var (
@@ -81,6 +95,13 @@ func NewSinkFromConfig(cfg SinkConfig) (*Sink, error) {
 		return nil, fmt.Errorf("kafka sink %s: no brokers", cfg.Name)
 	}
 	s := &Sink{cfg: cfg, del: -1, keys: cfg.KeyColumns}
+	if cfg.ExactlyOnce != nil {
+		if cfg.ExactlyOnce.ID == "" {
+			return nil, fmt.Errorf("kafka sink %s: exactly-once needs an id", cfg.Name)
+		}
+		eo := *cfg.ExactlyOnce
+		s.eo = &eo
+	}
 	var skip []int
 	if cfg.Upsert {
 		s.del = cfg.Schema.NumFields() - 1
@@ -122,6 +143,9 @@ func (s *Sink) open(ctx context.Context) error {
 	if err := ensureTopic(ctx, adm, bs, s.cfg.Topic); err != nil {
 		return err
 	}
+	if s.eo != nil {
+		return s.openExactlyOnce(ctx)
+	}
 	s.cl, err = kgo.NewClient(append(baseOpts(bs),
 		kgo.RecordDeliveryTimeout(deliveryTimeout),
 		kgo.ProducerLinger(5*time.Millisecond),
@@ -161,7 +185,7 @@ func (s *Sink) err() error {
 // Push implements exec.Operator. The records' keys and values live in one
 // buffer per batch, which the producer holds until delivery.
 func (s *Sink) Push(_ int, b arrow.RecordBatch) error {
-	if err := s.err(); err != nil {
+	if err := s.err(); err != nil && s.eo == nil {
 		return fmt.Errorf("kafka sink %s: %w", s.cfg.Name, err)
 	}
 	n := int(b.NumRows())
@@ -177,6 +201,11 @@ func (s *Sink) Push(_ int, b arrow.RecordBatch) error {
 		if deleted, ok = b.Column(s.del).(*array.Boolean); !ok {
 			return fmt.Errorf("kafka sink %s: %s is %s, not BOOLEAN", s.cfg.Name, expr.DeletedColumn, b.Column(s.del).DataType())
 		}
+	}
+	if s.eo != nil {
+		s.appendEpoch(b, n, deleted)
+		s.ctx.Metrics.RowsOut.Add(int64(n))
+		return nil
 	}
 	recs := make([]kgo.Record, n)
 	// Encode everything first: slices into buf stay valid only once buf
@@ -223,13 +252,46 @@ func (s *Sink) Push(_ int, b arrow.RecordBatch) error {
 	return nil
 }
 
+// appendEpoch encodes rows into the open epoch's buffer (appendLen
+// framing; a null key or a tombstone's value has length -1).
+func (s *Sink) appendEpoch(b arrow.RecordBatch, n int, deleted *array.Boolean) {
+	buf := s.cur
+	for r := 0; r < n; r++ {
+		at := len(buf)
+		buf = appendLen(buf, -1)
+		if len(s.keys) > 0 {
+			var ok bool
+			if len(s.keys) == 1 {
+				buf, ok = s.enc.AppendText(buf, s.keys[0], r)
+			} else {
+				buf, ok = s.enc.AppendObject(buf, s.keys, r), true
+			}
+			if ok {
+				binary.LittleEndian.PutUint32(buf[at:], uint32(len(buf)-at-4))
+			}
+		}
+		if deleted != nil && deleted.IsValid(r) && deleted.Value(r) {
+			buf = appendLen(buf, -1)
+			continue
+		}
+		at = len(buf)
+		buf = appendLen(buf, 0)
+		buf = s.enc.AppendRow(buf, r)
+		binary.LittleEndian.PutUint32(buf[at:], uint32(len(buf)-at-4))
+	}
+	s.cur, s.curN = buf, s.curN+n
+}
+
 // Watermark implements exec.Operator; a sink has nothing to flush on it.
 func (s *Sink) Watermark(int64) error { return nil }
 
 // Commit implements exec.Committer: it returns once every record pushed
 // so far is acknowledged, or with the first delivery error.
+//
+// An exactly-once sink commits with the checkpoint instead (TakeEpoch,
+// Publish), so here it does nothing.
 func (s *Sink) Commit(ctx context.Context) error {
-	if s.cl == nil {
+	if s.cl == nil || s.eo != nil {
 		return nil
 	}
 	if err := s.cl.Flush(ctx); err != nil {

@@ -54,7 +54,7 @@ func TestSinkRows(t *testing.T) {
 	defer mem.AssertSize(t, 0)
 	sink, err := NewSink(&spexec.SinkSpec{Name: "alerts", Connector: "kafka",
 		Options: map[string]string{"connector": "kafka", "topic": "alerts", "format": "json", "key": "CDN"}, Schema: cdnSchema},
-		[]string{b.Addr()})
+		[]string{b.Addr()}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +103,7 @@ func TestSinkUpsertTombstones(t *testing.T) {
 		{Name: expr.DeletedColumn, Type: arrow.FixedWidthTypes.Boolean},
 	}, nil)
 	sink, err := NewSink(&spexec.SinkSpec{Name: "per_cdn", Connector: "kafka",
-		Options: map[string]string{"topic": "per_cdn"}, Schema: schema, Upsert: true, Keys: []int{0, 1}}, []string{b.Addr()})
+		Options: map[string]string{"topic": "per_cdn"}, Schema: schema, Upsert: true, Keys: []int{0, 1}}, []string{b.Addr()}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

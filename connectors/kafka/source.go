@@ -27,6 +27,16 @@ const idleTick = 250 * time.Millisecond
 // becomes batches of bounded size.
 const maxPollRecords = 8192
 
+// maxRecordBytes bounds the value of one record the source decodes (a
+// variable so tests can lower it). A larger record is refused like any
+// undecodable one (dead letter, skip or fail) without being decoded, and
+// its dead letter keeps only its first maxDeadLetterRaw bytes. franz-go
+// reads fetch responses of up to 100 MB, so larger records never arrive
+// at all: the fetch fails with franz-go's error.
+var maxRecordBytes = 16 << 20
+
+const maxDeadLetterRaw = 64 << 10
+
 // SourceConfig describes one Kafka source.
 type SourceConfig struct {
 	Name    string   // source name, for errors and dead letters
@@ -57,6 +67,9 @@ type SourceConfig struct {
 	// partition count) when it does not exist; otherwise a missing topic
 	// is an error at Open.
 	CreateMissingTopic bool
+	// MaxPollRecords caps the records one Read decodes (default
+	// maxPollRecords).
+	MaxPollRecords int
 }
 
 // Source reads a Kafka topic as Arrow batches. It implements
@@ -82,6 +95,7 @@ type Source struct {
 
 	next map[int32]int64 // next offset per partition
 	hwm  map[int32]int64 // latest high watermark seen
+	lso  map[int32]int64 // latest last stable offset seen (read_committed end)
 	lag  atomic.Int64
 }
 
@@ -210,11 +224,13 @@ func (s *Source) open(ctx context.Context, alloc memory.Allocator, dl exec.DeadL
 	s.end = make(map[int32]int64, len(s.partitions))
 	s.next = make(map[int32]int64, len(s.partitions))
 	s.hwm = make(map[int32]int64, len(s.partitions))
+	s.lso = make(map[int32]int64, len(s.partitions))
 	for _, p := range s.partitions {
 		first, _ := firsts.Lookup(topic, p)
 		last, _ := ends.Lookup(topic, p)
 		s.end[p] = last.Offset
 		s.hwm[p] = last.Offset
+		s.lso[p] = last.Offset
 		at := first.Offset
 		if o, ok := s.cfg.StartOffsets[p]; ok {
 			at = max(o, first.Offset)
@@ -269,7 +285,11 @@ func (s *Source) Read(ctx context.Context) (exec.SourceBatch, error) {
 			return exec.SourceBatch{}, io.EOF
 		}
 		pctx, cancel := context.WithTimeout(ctx, idleTick)
-		fetches := s.cl.PollRecords(pctx, maxPollRecords)
+		limit := maxPollRecords
+		if s.cfg.MaxPollRecords > 0 {
+			limit = s.cfg.MaxPollRecords
+		}
+		fetches := s.cl.PollRecords(pctx, limit)
 		cancel()
 		if err := ctx.Err(); err != nil {
 			return exec.SourceBatch{}, err
@@ -307,6 +327,9 @@ func (s *Source) Read(ctx context.Context) (exec.SourceBatch, error) {
 		}
 		s.updateLag()
 		if !polled && len(s.pending) == 0 {
+			if s.touchBehind() {
+				continue
+			}
 			return exec.SourceBatch{Partition: -1, NextOffset: -1}, nil
 		}
 	}
@@ -317,6 +340,9 @@ func (s *Source) decodePartition(fp *kgo.FetchPartition) error {
 	p := fp.Partition
 	if fp.HighWatermark >= 0 {
 		s.hwm[p] = fp.HighWatermark
+	}
+	if fp.LastStableOffset >= 0 {
+		s.lso[p] = fp.LastStableOffset
 	}
 	if len(fp.Records) == 0 || (s.done != nil && s.done[p]) {
 		return nil
@@ -333,14 +359,22 @@ func (s *Source) decodePartition(fp *kgo.FetchPartition) error {
 		if r.Attrs.IsControl() {
 			continue
 		}
-		if err := s.dec.Append(r.Value); err != nil {
+		raw, err := r.Value, error(nil)
+		if len(raw) > maxRecordBytes {
+			err = fmt.Errorf("record of %d bytes is larger than the limit of %d bytes (dead letter keeps the first %d bytes)",
+				len(raw), maxRecordBytes, maxDeadLetterRaw)
+			raw = raw[:maxDeadLetterRaw]
+		} else {
+			err = s.dec.Append(raw)
+		}
+		if err != nil {
 			switch s.cfg.OnError {
 			case "fail":
 				s.dec.NewBatch().Release()
 				return fmt.Errorf("kafka source %s: partition %d offset %d: %v", s.cfg.Name, p, r.Offset, err)
 			case "dead_letter":
 				if werr := s.dl.WriteDeadLetter(exec.DeadLetter{Source: s.cfg.Name, Partition: p, Offset: r.Offset,
-					Raw: r.Value, Reason: err.Error(), Time: time.Now()}); werr != nil {
+					Raw: raw, Reason: err.Error(), Time: time.Now()}); werr != nil {
 					s.dec.NewBatch().Release()
 					return fmt.Errorf("kafka source %s: writing dead letter: %w", s.cfg.Name, werr)
 				}
@@ -359,6 +393,29 @@ func (s *Source) decodePartition(fp *kgo.FetchPartition) error {
 		s.cl.PauseFetchPartitions(map[string][]int32{s.cfg.Topic: {p}})
 	}
 	return nil
+}
+
+// touchBehind queues an empty batch for every partition that has records
+// left to read but returned none this tick (a failed fetch, a leader
+// moving, a broker restarting), and reports whether it queued any. An
+// empty batch keeps the partition active in the watermark tracker: a
+// partition whose records could not be fetched for the idle timeout is
+// not idle, and letting the watermark run ahead of it would turn its
+// records late (dropped) once the broker answers again. Results must not
+// depend on how long a broker fault lasted.
+func (s *Source) touchBehind() bool {
+	for _, p := range s.partitions {
+		// The last stable offset, not the high watermark: records of
+		// an open transaction cannot be read yet.
+		behind := s.lso[p] > s.next[p]
+		if s.cfg.ExitAtEnd {
+			behind = !s.done[p] && s.end[p] > s.next[p]
+		}
+		if behind {
+			s.pending = append(s.pending, exec.SourceBatch{Partition: p, Records: s.dec.NewBatch(), NextOffset: s.next[p]})
+		}
+	}
+	return len(s.pending) > 0
 }
 
 func (s *Source) updateLag() {

@@ -49,7 +49,10 @@ type Literal struct {
 //	            substring_index(x, delim, count) replace(x, from, to)
 //	            concat(args...) (NULLs skipped, as MySQL/DuckDB concat)
 //	            regexp_substr(x, pattern literal) split_part(x, delim, idx)
+//	            regexp_extract(x, pattern literal[, group literal]) (DuckDB's: '' without a match)
+//	numbers:    abs(x) floor(x) ceil(x) (DOUBLE or DECIMAL) round(x[, digits literal])
 //	time:       date_format(ts, mysql format literal) hour(ts) minute(ts)
+//	            strftime(ts, DuckDB format literal) year(ts) month(ts) day(ts)
 //	            add_interval(ts, ms BIGINT) sub_interval(ts, ms BIGINT)
 type Call struct {
 	Func string

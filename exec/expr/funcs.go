@@ -45,6 +45,18 @@ func (c *compiler) callMore(e *Call, args []node, out arrow.DataType) (node, err
 		return newDateFormat(args, out)
 	case "hour", "minute", "second":
 		return newTimePart(e.Func, args, out)
+	case "regexp_extract":
+		return newRegexpExtract(args, out)
+	case "strftime":
+		return newStrftime(args, out)
+	case "year", "month", "day":
+		return newDatePart(e.Func, args, out)
+	case "abs":
+		return newAbs(args, out)
+	case "floor", "ceil":
+		return newFloorCeil(e.Func, args, out)
+	case "round":
+		return newRound(args, out)
 	case "add_interval", "sub_interval":
 		return newInterval(e.Func == "sub_interval", args, out)
 	}

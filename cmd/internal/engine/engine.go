@@ -42,6 +42,18 @@ type RunOptions struct {
 	// address or --brokers) and the HTTP endpoint's address ("" when none)
 	// once the job is about to start.
 	Ready func(brokers, httpAddr string)
+
+	test testHooks
+}
+
+// testHooks let the engine's tests checkpoint at input-determined points
+// and stop a run right after a checkpoint as a crash would.
+type testHooks struct {
+	commitEveryBatches int // exec.JobOptions.CommitEveryBatches
+	maxPollRecords     int // kafka sources read at most this many records per batch
+	// afterCheckpoint runs once a checkpoint is durable; an error stops
+	// the job at once, with nothing more committed.
+	afterCheckpoint func(epoch int64) error
 }
 
 // IsSQLError reports whether err is a positioned SQL error (exit code 2).
@@ -122,7 +134,7 @@ func Run(ctx context.Context, file string, o RunOptions) error {
 		return fmt.Errorf("cannot create state directory %s: %w", o.StateDir, err)
 	}
 	h, err := OpenHost(HostOptions{Brokers: o.Brokers, DB: o.DB, StateDir: o.StateDir,
-		CommitInterval: o.CommitInterval, Logger: log})
+		CommitInterval: o.CommitInterval, Logger: log, test: o.test})
 	if err != nil {
 		return err
 	}
@@ -179,15 +191,21 @@ func (h *Host) connectors(j *Job, exitAtEnd bool, log *slog.Logger) exec.Connect
 				// is an error, as it is when reading to the end.
 				create := h.broker != nil && s.Options["brokers"] == "" && !exitAtEnd
 				return kafka.NewSource(s, kafka.SourceOptions{Brokers: seedsFor(s.Options, h.seeds), ExitAtEnd: exitAtEnd,
-					CreateMissingTopic: create})
+					CreateMissingTopic: create, MaxPollRecords: h.opts.test.maxPollRecords})
 			},
 			"nexmark":        func(s *exec.SourceSpec) (exec.SourceReader, error) { return nexmark.NewSource(s) },
 			"video_sessions": func(s *exec.SourceSpec) (exec.SourceReader, error) { return videosessions.NewSource(s) },
 		},
 		Sinks: map[string]exec.SinkFactory{
-			"duckdb": j.timed(h.store.MaterializeSink),
+			"duckdb": j.timed(func(s *exec.SinkSpec) (exec.Operator, error) { return j.scope.MaterializeSink(s) }),
 			"kafka": j.timed(func(s *exec.SinkSpec) (exec.Operator, error) {
-				return kafka.NewSink(s, seedsFor(s.Options, h.seeds))
+				eo := &kafka.ExactlyOnceConfig{ID: "spate-" + j.ID + "-" + s.Name, Run: j.run,
+					Pending: j.outbox[s.Name], Logger: log}
+				k, err := kafka.NewSink(s, seedsFor(s.Options, h.seeds), eo)
+				if err == nil && k.ExactlyOnce() {
+					j.kafkaSinks = append(j.kafkaSinks, namedKafkaSink{s.Name, k})
+				}
+				return k, err
 			}),
 			"prometheus": j.timed(func(s *exec.SinkSpec) (exec.Operator, error) {
 				k, err := promsink.NewSink(s, promsink.Options{Logger: log})

@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"context"
 	"database/sql"
+	"errors"
 	"flag"
 	"fmt"
 	"math"
@@ -26,7 +27,21 @@ import (
 	"github.com/spate-sql/spate/parser"
 )
 
-var goldenFilter = flag.String("golden", "", "run only golden pipelines whose name contains this")
+var (
+	goldenFilter = flag.String("golden", "", "run only golden pipelines whose name contains this")
+	goldenModes  = flag.String("golden-modes", "straight,checkpointed,restored",
+		"the ways each golden pipeline is run (comma-separated): straight, checkpointed, restored")
+)
+
+// errStopHere stops a run right after a checkpoint, as a crash would.
+var errStopHere = errors.New("stopped by the test after a checkpoint")
+
+// goldenRun is what one run of a pipeline left in DuckDB, rendered.
+type goldenRun struct {
+	mode  string
+	views map[string][]string
+	dead  []string
+}
 
 // goldenParallelism lists the parallelisms every pipeline runs with: each
 // must match the oracle (and so each other) with the same dead letters.
@@ -131,41 +146,117 @@ func runGolden(t *testing.T, dir string, parallelism int) {
 		}
 	}
 
-	db := filepath.Join(tmp, "spate.duckdb")
-	err = Run(ctx, filepath.Join(dir, "pipeline.sql"), RunOptions{Brokers: broker.Addr(), DB: db,
-		StateDir: filepath.Join(tmp, "state"), ExitAtEnd: true, Parallelism: parallelism})
-	if err != nil {
-		t.Fatalf("spate run: %v", err)
-	}
-
-	got, err := sql.Open("duckdb", db+"?access_mode=READ_ONLY")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer got.Close()
 	oracle := loadOracle(t, string(src), topics, tmp)
 	defer oracle.Close()
-
 	views := readOracleQueries(t, filepath.Join(dir, "oracle.sql"))
 	if len(views) == 0 {
 		t.Fatal("oracle.sql names no view")
 	}
-	for _, v := range views {
-		want := queryRows(t, oracle, v.query)
-		have := queryRows(t, got, "SELECT * FROM "+v.name)
-		compareRows(t, v.name, have, want)
+	sources := map[string]bool{}
+	script, err := parser.Parse("pipeline.sql", src)
+	if err != nil {
+		t.Fatal(err)
 	}
-
+	for _, st := range script.Statements {
+		if cs, ok := st.(*parser.CreateSource); ok {
+			sources[strings.ToLower(cs.Name)] = true
+		}
+	}
 	var bad, late int
+	badRaw := map[string]bool{} // partition/payload of every bad record
 	for _, tp := range topics {
 		for _, e := range tp.events {
 			if e.bad {
 				bad++
+				badRaw[fmt.Sprintf("%d/%s", e.partition, e.payload)] = true
 			}
 			if e.late {
 				late++
 			}
 		}
+	}
+
+	// Every mode runs on the same broker and topics, into a database of
+	// its own: straight through; with a checkpoint every two batches of
+	// at most four records; stopped right after a checkpoint (as a crash
+	// would: nothing after it is committed) and run again from it. Each
+	// must match the oracle, and all must leave exactly the same rows and
+	// dead letters.
+	pipeline := filepath.Join(dir, "pipeline.sql")
+	base := RunOptions{Brokers: broker.Addr(), ExitAtEnd: true, Parallelism: parallelism}
+	checkpointed := testHooks{commitEveryBatches: 2, maxPollRecords: 4}
+	checkpoints := 0 // taken by the checkpointed run
+	var runs []goldenRun
+	for _, mode := range strings.Split(*goldenModes, ",") {
+		o := base
+		o.DB = filepath.Join(tmp, mode+".duckdb")
+		o.StateDir = filepath.Join(tmp, mode+"-state")
+		switch mode {
+		case "straight":
+			if err := Run(ctx, pipeline, o); err != nil {
+				t.Fatalf("%s run: %v", mode, err)
+			}
+		case "checkpointed":
+			o.test = checkpointed
+			o.test.afterCheckpoint = func(int64) error { checkpoints++; return nil }
+			if err := Run(ctx, pipeline, o); err != nil {
+				t.Fatalf("%s run: %v", mode, err)
+			}
+		case "restored":
+			o.test = checkpointed
+			// Stop half way through the checkpoints the checkpointed run
+			// took (at the first one when it was not run).
+			stopAt, seen := max(1, checkpoints/2), 0
+			o.test.afterCheckpoint = func(int64) error {
+				if seen++; seen == stopAt {
+					return errStopHere
+				}
+				return nil
+			}
+			err := Run(ctx, pipeline, o)
+			if seen < stopAt {
+				t.Fatalf("%s run: finished after %d checkpoints, before the stop at %d (%v)", mode, seen, stopAt, err)
+			}
+			if !errors.Is(err, errStopHere) {
+				t.Fatalf("%s run: %v, want it stopped after checkpoint %d", mode, err, stopAt)
+			}
+			t.Logf("%d checkpoints in the checkpointed run; the restored run stopped after checkpoint %d", checkpoints, stopAt)
+			o.test.afterCheckpoint = nil
+			if err := Run(ctx, pipeline, o); err != nil {
+				t.Fatalf("%s run, resumed from checkpoint %d: %v", mode, stopAt, err)
+			}
+		default:
+			t.Fatalf("unknown -golden-modes entry %q", mode)
+		}
+		runs = append(runs, checkGoldenRun(t, mode, o.DB, oracle, views, bad, late, sources, badRaw))
+	}
+	for _, r := range runs[1:] {
+		for _, v := range views {
+			if a, b := strings.Join(runs[0].views[v.name], "\n"), strings.Join(r.views[v.name], "\n"); a != b {
+				t.Errorf("view %s: the %s run differs from the %s run:\n%s\n---\n%s", v.name, r.mode, runs[0].mode, a, b)
+			}
+		}
+		if a, b := strings.Join(runs[0].dead, "\n"), strings.Join(r.dead, "\n"); a != b {
+			t.Errorf("dead letters: the %s run differs from the %s run:\n%s\n---\n%s", r.mode, runs[0].mode, a, b)
+		}
+	}
+}
+
+// checkGoldenRun compares the views a run left in db with the oracle and
+// counts its dead letters; it returns what it read.
+func checkGoldenRun(t *testing.T, mode, db string, oracle *sql.DB, views []oracleQuery, bad, late int, sources, badRaw map[string]bool) goldenRun {
+	t.Helper()
+	got, err := sql.Open("duckdb", db+"?access_mode=READ_ONLY")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer got.Close()
+	run := goldenRun{mode: mode, views: map[string][]string{}}
+	for _, v := range views {
+		want := queryRows(t, oracle, v.query)
+		have := queryRows(t, got, "SELECT * FROM "+v.name)
+		compareRows(t, mode+" run: "+v.name, have, want)
+		run.views[v.name] = have
 	}
 	var gotBad, gotLate int
 	row := got.QueryRow(`SELECT count(*) FILTER (WHERE reason NOT LIKE 'late%'), count(*) FILTER (WHERE reason LIKE 'late%') FROM spate_dead_letters`)
@@ -174,8 +265,43 @@ func runGolden(t *testing.T, dir string, parallelism int) {
 	}
 	if gotBad != bad || gotLate != late {
 		rows := queryRows(t, got, "SELECT source, reason FROM spate_dead_letters")
-		t.Fatalf("dead letters: %d bad and %d late, want %d and %d:\n%s", gotBad, gotLate, bad, late, strings.Join(rows, "\n"))
+		t.Fatalf("%s run: dead letters: %d bad and %d late, want %d and %d:\n%s", mode, gotBad, gotLate, bad, late, strings.Join(rows, "\n"))
 	}
+	run.dead = queryRows(t, got, `SELECT source, "partition", "offset", raw, reason FROM spate_dead_letters`)
+	// Every dead letter names the source its record came from (not the
+	// view that dropped it, which the reason names) and the job.
+	for _, r := range queryRows(t, got, `SELECT source, reason, coalesce(job, 'NULL') FROM spate_dead_letters`) {
+		parts := strings.Split(r, " | ")
+		for _, src := range strings.Split(parts[0], ",") {
+			if !sources[strings.ToLower(src)] {
+				t.Errorf("%s run: dead letter with source %q, which is no source of the pipeline: %s", mode, src, r)
+			}
+		}
+		if strings.HasPrefix(parts[1], "late") && !strings.Contains(parts[1], "dropped by ") {
+			t.Errorf("%s run: a late event's reason does not name the view that dropped it: %s", mode, r)
+		}
+		if parts[len(parts)-1] == "NULL" {
+			t.Errorf("%s run: dead letter without its job: %s", mode, r)
+		}
+	}
+	// A record the source could not decode keeps its partition, offset
+	// and exact bytes.
+	rows, err := got.Query(`SELECT "partition", "offset", raw FROM spate_dead_letters WHERE reason NOT LIKE 'late%' AND "offset" IS NOT NULL`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var p, off int64
+		var raw []byte
+		if err := rows.Scan(&p, &off, &raw); err != nil {
+			t.Fatal(err)
+		}
+		if !badRaw[fmt.Sprintf("%d/%s", p, raw)] {
+			t.Errorf("%s run: dead letter at partition %d offset %d holds bytes that are no bad record of that partition: %.200q", mode, p, off, raw)
+		}
+	}
+	return run
 }
 
 func readEvents(t *testing.T, path string) []goldenEvent {

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
@@ -9,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"runtime"
 	"sort"
@@ -32,6 +34,8 @@ type HostOptions struct {
 	StateDir       string // the embedded broker keeps its data in StateDir/kafka
 	CommitInterval time.Duration
 	Logger         *slog.Logger
+
+	test testHooks
 }
 
 // Host is what the jobs of one process share: one DuckDB store (DuckDB
@@ -155,12 +159,21 @@ type Job struct {
 	Views     []string
 	Submitted time.Time
 
-	exec    *exec.Job
-	sinks   []namedPromSink
-	commits prometheus.Histogram
-	roundAt time.Time // start of the current commit round: its first sink commit (job goroutine)
-	cancel  context.CancelFunc
-	done    chan struct{}
+	exec  *exec.Job
+	scope *duckdb.Scope // the job's views and dead letters in the host's store
+	sinks []namedPromSink
+	// Exactly-once Kafka sinks, their outbox (by sink) and the run id of
+	// the job's epochs (connectors/kafka/outbox.go).
+	kafkaSinks []namedKafkaSink
+	outbox     map[string][]kafka.OutboxEpoch
+	run        string
+	// maxCheckpoint is the largest encoded checkpoint so far, in bytes
+	// (job goroutine; read once the job stopped).
+	maxCheckpoint int
+	commits       prometheus.Histogram
+	roundAt       time.Time // start of the current commit round: its first sink commit (job goroutine)
+	cancel        context.CancelFunc
+	done          chan struct{}
 
 	mu     sync.Mutex
 	state  JobState
@@ -168,6 +181,11 @@ type Job struct {
 	ended  time.Time
 	stopAs JobState // the state a stop requested ("" = none)
 	rate   rateSampler
+}
+
+type namedKafkaSink struct {
+	name string
+	sink *kafka.Sink
 }
 
 type namedPromSink struct {
@@ -282,13 +300,31 @@ func (h *Host) StartJob(spec JobSpec) (*Job, error) {
 		return nil, err
 	}
 	if restore == nil {
-		// Nothing to resume: the views start from empty tables.
-		if err := h.store.DropTables(ctx, j.Views); err != nil {
+		// Nothing to resume: the views start from empty tables, and the
+		// epochs restart at 1 in a new run.
+		err := h.store.DropTables(ctx, j.Views)
+		if err == nil {
+			err = h.store.DeleteOutbox(ctx, spec.ID)
+		}
+		if err != nil {
 			cancel()
 			return nil, err
 		}
 	} else {
 		log.Info("resuming from checkpoint", "epoch", restore.Epoch)
+		run, stored, err := h.store.LoadOutbox(ctx, spec.ID)
+		if err != nil {
+			cancel()
+			return nil, err
+		}
+		j.run = run
+		j.outbox = map[string][]kafka.OutboxEpoch{}
+		for _, e := range stored {
+			j.outbox[e.Sink] = append(j.outbox[e.Sink], kafka.OutboxEpoch{Epoch: e.Epoch, N: int(e.N), Records: e.Records})
+		}
+	}
+	if j.run == "" {
+		j.run = newRunID()
 	}
 	par := spec.Parallelism
 	if par == AutoParallelism {
@@ -300,17 +336,61 @@ func (h *Host) StartJob(spec JobSpec) (*Job, error) {
 		}
 	}
 	plan := planFingerprint(p)
+	// The job's rows and dead letters commit only with its own
+	// checkpoints, never in another job's transaction.
+	j.scope = h.store.Scope(spec.ID)
 	ej, err := exec.NewJob(p.Graph, h.connectors(j, spec.ExitAtEnd, log), exec.JobOptions{
-		DeadLetters: h.store.DeadLetters(),
+		DeadLetters: j.scope.DeadLetters(),
 		Restore:     restore,
 		// The sinks staged their rows (the store is in checkpoint mode):
 		// they, the dead letters and the checkpoint commit in one
 		// DuckDB transaction, so a crash can never separate rows from
 		// the offsets that produced them.
+		//
+		// Exactly-once Kafka sinks: the epoch's records join that
+		// transaction (the outbox) and are produced to Kafka only once
+		// it committed; see connectors/kafka/outbox.go for the crash
+		// points.
 		Checkpoint: func(ctx context.Context, cp *exec.Checkpoint) error {
-			return h.store.Commit(ctx, func(tx *sql.Tx) error {
-				return duckdb.SaveCheckpoint(ctx, tx, duckdb.Checkpoint{Job: spec.ID, Plan: plan, Epoch: cp.Epoch, State: cp.Encode()})
+			epochs := make([]duckdb.OutboxEpoch, len(j.kafkaSinks))
+			for i, k := range j.kafkaSinks {
+				e := k.sink.TakeEpoch(cp.Epoch)
+				epochs[i] = duckdb.OutboxEpoch{Sink: k.name, Epoch: e.Epoch, N: int64(e.N), Records: e.Records}
+			}
+			logCheckpoint("begin", cp.Epoch)
+			err := j.scope.Commit(ctx, func(tx *sql.Tx) error {
+				state := cp.Encode()
+				j.maxCheckpoint = max(j.maxCheckpoint, len(state))
+				err := duckdb.SaveCheckpoint(ctx, tx, duckdb.Checkpoint{Job: spec.ID, Plan: plan, Epoch: cp.Epoch, State: state})
+				if err != nil || len(j.kafkaSinks) == 0 {
+					return err
+				}
+				if err := duckdb.SaveRun(ctx, tx, spec.ID, j.run); err != nil {
+					return err
+				}
+				for i, k := range j.kafkaSinks {
+					if err := duckdb.SaveOutbox(ctx, tx, spec.ID, epochs[i], k.sink.Published()); err != nil {
+						return err
+					}
+				}
+				return nil
 			})
+			if err != nil {
+				return err
+			}
+			logCheckpoint("commit", cp.Epoch)
+			if h.opts.test.afterCheckpoint != nil {
+				if err := h.opts.test.afterCheckpoint(cp.Epoch); err != nil {
+					return err
+				}
+			}
+			for _, k := range j.kafkaSinks {
+				if err := k.sink.Publish(ctx); err != nil {
+					return err
+				}
+			}
+			logCheckpoint("published", cp.Epoch)
+			return nil
 		},
 		OnCommit: func(ctx context.Context) error {
 			// The runtime commits every sink, then (with checkpoints)
@@ -320,18 +400,29 @@ func (h *Host) StartJob(spec JobSpec) (*Job, error) {
 			if !j.roundAt.IsZero() {
 				start, j.roundAt = j.roundAt, time.Time{}
 			}
-			err := h.store.Commit(ctx, nil)
+			err := j.scope.Commit(ctx, nil)
 			j.commits.Observe(time.Since(start).Seconds())
 			return err
 		},
-		CommitInterval: h.opts.CommitInterval,
-		Parallelism:    par,
-		NewOperator:    exec.NewOperator,
-		Logger:         log,
+		CommitInterval:     h.opts.CommitInterval,
+		CommitEveryBatches: h.opts.test.commitEveryBatches,
+		Parallelism:        par,
+		NewOperator:        exec.NewOperator,
+		Logger:             log,
 	})
 	if err != nil {
+		j.scope.Release()
 		cancel()
 		return nil, err
+	}
+	if err := ej.Checkpointable(); err != nil && len(j.kafkaSinks) > 0 {
+		// No checkpoints, no outbox: the Kafka sinks fall back to
+		// at-least-once.
+		log.Warn("Kafka sinks are at-least-once: the job cannot checkpoint", "err", err)
+		for _, k := range j.kafkaSinks {
+			k.sink.SetAtLeastOnce()
+		}
+		j.kafkaSinks = nil
 	}
 	j.exec = ej
 	j.rate.reset(time.Now())
@@ -351,6 +442,7 @@ func (h *Host) StartJob(spec JobSpec) (*Job, error) {
 		}
 		state := j.state
 		j.mu.Unlock()
+		j.scope.Release()
 		if err != nil {
 			log.Error("job failed", "err", err)
 		} else {
@@ -589,3 +681,21 @@ func changedViews(old, cur string) string {
 	sort.Strings(diff)
 	return strings.Join(diff, "; ")
 }
+
+// newRunID names a new lineage of checkpoint epochs.
+func newRunID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// logCheckpoint announces the phases of a checkpoint on stderr when
+// SPATE_DEBUG_CHECKPOINTS is set: the crash test waits for them to kill
+// the process inside a checkpoint.
+func logCheckpoint(phase string, epoch int64) {
+	if debugCheckpoints {
+		fmt.Fprintf(os.Stderr, "spate-debug: checkpoint %s %d\n", phase, epoch)
+	}
+}
+
+var debugCheckpoints = os.Getenv("SPATE_DEBUG_CHECKPOINTS") != ""

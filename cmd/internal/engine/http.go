@@ -99,15 +99,54 @@ func serveHTTP(addr string, a *api) (*http.Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot listen on %s: %w (pick another address with --listen, or --listen '' to disable the endpoint)", addr, err)
 	}
-	srv := &http.Server{Addr: ln.Addr().String(), Handler: a.handler(), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Addr: ln.Addr().String(), Handler: a.handler(),
+		// A client that trickles its headers or body cannot hold a
+		// connection (and a goroutine) for long; nor can huge headers
+		// or query strings (431) cost more than MaxHeaderBytes.
+		ReadHeaderTimeout: httpHeaderTimeout,
+		// The read deadline also runs while a handler works (net/http's
+		// background read cancels the request when it passes), so it
+		// leaves room for the longest query and a DELETE's wait.
+		ReadTimeout:    httpReadTimeout + a.queryTimeout + time.Minute,
+		IdleTimeout:    2 * time.Minute,
+		MaxHeaderBytes: maxHeaderBytes,
+	}
 	go srv.Serve(ln)
 	return srv, nil
 }
 
-func (a *api) query(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-	if err != nil {
+// Limits of the HTTP endpoint (variables so tests can shorten them).
+var (
+	httpHeaderTimeout = 10 * time.Second
+	httpReadTimeout   = time.Minute
+)
+
+const (
+	maxHeaderBytes = 64 << 10 // request line and headers: a query string beyond is refused (431)
+	maxQueryBody   = 1 << 20  // POST /query
+	maxSubmitBody  = 4 << 20  // POST /jobs
+)
+
+// readBody reads a request body of at most limit bytes; a larger one is
+// refused (413) rather than cut short, which would run part of a
+// statement.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, bool) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		httpError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the request body is larger than the limit of %d bytes", limit))
+		return nil, false
+	case err != nil:
 		httpError(w, http.StatusBadRequest, "cannot read the request body: "+err.Error())
+		return nil, false
+	}
+	return body, true
+}
+
+func (a *api) query(w http.ResponseWriter, r *http.Request) {
+	body, ok := readBody(w, r, maxQueryBody)
+	if !ok {
 		return
 	}
 	sql := string(body)
@@ -217,9 +256,8 @@ func (a *api) submit(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusMethodNotAllowed, "this endpoint belongs to `spate run`, which runs one pipeline; submit jobs to `spate server`")
 		return
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, 4<<20))
-	if err != nil {
-		httpError(w, http.StatusBadRequest, "cannot read the request body: "+err.Error())
+	body, ok := readBody(w, r, maxSubmitBody)
+	if !ok {
 		return
 	}
 	req := submitRequest{File: r.URL.Query().Get("file"), SQL: string(body), ID: r.URL.Query().Get("id")}

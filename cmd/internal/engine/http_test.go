@@ -5,6 +5,7 @@ package engine
 import (
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -221,5 +222,94 @@ func TestMetricsAndJobs(t *testing.T) {
 	code, body := post(t, srv.URL+"/jobs", "", "CREATE SOURCE x WITH (connector = 'nexmark', table = 'bid', events = '1');")
 	if code != http.StatusMethodNotAllowed || !strings.Contains(body, "spate server") {
 		t.Errorf("POST /jobs on spate run's endpoint: %d %s", code, body)
+	}
+}
+
+// Hostile requests: oversized bodies are refused whole (413), never cut
+// short and run; malformed JSON bodies name the problem; a huge query
+// string or header is refused (431); a client trickling its headers is
+// cut off; wrong tokens in every shape are 401.
+func TestHostileRequests(t *testing.T) {
+	h, srv := testHost(t, "s3cret", 0)
+	big := "SELECT 1 " + strings.Repeat(" ", maxQueryBody)
+	for _, c := range []struct {
+		name, ctype, body string
+		want              int
+		msg               string
+	}{
+		{"body over the limit", "", big, 413, "larger than the limit"},
+		{"json body over the limit", "application/json", `{"sql":"` + big + `"}`, 413, "larger than the limit"},
+		{"malformed json", "application/json", `{"sql": "SELECT 1"`, 400, "must be SQL text"},
+		{"json of the wrong type", "application/json", `{"sql": 5}`, 400, "must be SQL text"},
+		{"json array", "application/json", `["SELECT 1"]`, 400, "must be SQL text"},
+		{"empty body", "", ``, 400, ""},
+		{"not sql", "", "\x00\xff\xfe", 400, ""},
+	} {
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/query", strings.NewReader(c.body))
+		req.Header.Set("Authorization", "Bearer s3cret")
+		if c.ctype != "" {
+			req.Header.Set("Content-Type", c.ctype)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != c.want || !strings.Contains(string(b), c.msg) {
+			t.Errorf("%s: %d %.200s, want %d with %q", c.name, resp.StatusCode, b, c.want, c.msg)
+		}
+	}
+	for _, auth := range []string{"s3cret", "bearer s3cret", "Bearer  s3cret", "Bearer s3cre", "Bearer s3cret\x00",
+		"Bearer " + strings.Repeat("s", 10000), "Basic czNjcmV0"} {
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+"/jobs?token=s3cret", nil)
+		req.Header.Set("Authorization", auth)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			continue // a header the client refuses to send is fine too
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 401 {
+			t.Errorf("Authorization %.40q: %d, want 401", auth, resp.StatusCode)
+		}
+	}
+
+	// The real listener: header limits and timeouts.
+	old := httpHeaderTimeout
+	httpHeaderTimeout = 300 * time.Millisecond
+	defer func() { httpHeaderTimeout = old }()
+	real, err := serveHTTP("127.0.0.1:0", newAPI(h, nil, "s3cret", 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer real.Close()
+	req, _ := http.NewRequest(http.MethodGet, "http://"+real.Addr+"/jobs?q="+strings.Repeat("x", 2*maxHeaderBytes), nil)
+	req.Header.Set("Authorization", "Bearer s3cret")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
+		t.Errorf("a %d-byte query string: %d, want 431", 2*maxHeaderBytes, resp.StatusCode)
+	}
+	conn, err := net.Dial("tcp", real.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.Write([]byte("GET /healthz HTTP/1.1\r\nHost: x\r\n")); err != nil { // never finishes its headers
+		t.Fatal(err)
+	}
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	start := time.Now()
+	buf := make([]byte, 512)
+	for {
+		if _, err := conn.Read(buf); err != nil {
+			if ne, ok := err.(net.Error); ok && ne.Timeout() {
+				t.Fatalf("a client trickling its headers still held the connection after %v", time.Since(start))
+			}
+			break // closed by the server
+		}
 	}
 }
