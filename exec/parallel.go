@@ -63,6 +63,25 @@ func (s *AggregateSpec) PartitionKeys() [][]expr.Expr { return [][]expr.Expr{s.K
 // PartitionKeys: a timeline is per key.
 func (s *TimelineSpec) PartitionKeys() [][]expr.Expr { return [][]expr.Expr{s.Keys} }
 
+// PartitionKeys: an equi-join pairs rows with equal keys only (the
+// residual is checked on such pairs), and a stored row expires by
+// watermarks, which every lane sees. A join without keys is global.
+func (s *JoinSpec) PartitionKeys() [][]expr.Expr {
+	if len(s.LeftKeys) == 0 {
+		return nil
+	}
+	return [][]expr.Expr{s.LeftKeys, s.RightKeys}
+}
+
+// ColumnPartitioner is KeyPartitioner for specs that name their keys as
+// input columns: per port, the column indexes.
+type ColumnPartitioner interface {
+	PartitionColumns() [][]int
+}
+
+// PartitionColumns: top-N ranks within a partition.
+func (s *TopNSpec) PartitionColumns() [][]int { return [][]int{s.Partition} }
+
 // laneLocal reports whether operators of kind k run in the lane that
 // produced their input (no exchange before them).
 func laneLocal(k NodeKind) bool {
@@ -74,16 +93,33 @@ func laneLocal(k NodeKind) bool {
 }
 
 // partitionKeys says whether node n needs an exchange before it and, if
-// so, its keys per port (nil: global, lane 0).
-func partitionKeys(n *Node) ([][]expr.Expr, bool) {
+// so, its keys per port (nil: global, lane 0); in are its input schemas.
+func partitionKeys(n *Node, in []*arrow.Schema) ([][]expr.Expr, bool) {
 	if laneLocal(n.Kind) {
 		return nil, false
 	}
-	kp, ok := n.Spec.(KeyPartitioner)
-	if !ok {
+	var keys [][]expr.Expr
+	switch kp := n.Spec.(type) {
+	case KeyPartitioner:
+		keys = kp.PartitionKeys()
+	case ColumnPartitioner:
+		for port, cols := range kp.PartitionColumns() {
+			if port >= len(in) {
+				return nil, true
+			}
+			var k []expr.Expr
+			for _, c := range cols {
+				if c < 0 || c >= in[port].NumFields() {
+					return nil, true
+				}
+				f := in[port].Field(c)
+				k = append(k, &expr.ColumnRef{Index: c, Name: f.Name, Type: f.Type})
+			}
+			keys = append(keys, k)
+		}
+	default:
 		return nil, true
 	}
-	keys := kp.PartitionKeys()
 	if len(keys) != len(n.Inputs) {
 		return nil, true
 	}
@@ -288,7 +324,11 @@ func (j *Job) buildParallel(conns Connectors) error {
 	}
 	groupOf := map[int]int{} // node index -> group
 	for i, n := range g.Nodes {
-		keys, ok := partitionKeys(n)
+		in := make([]*arrow.Schema, len(n.Inputs))
+		for port, id := range n.Inputs {
+			in[port] = g.Nodes[index[id]].Schema
+		}
+		keys, ok := partitionKeys(n, in)
 		if !ok {
 			continue
 		}
