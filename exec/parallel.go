@@ -69,29 +69,27 @@ func (s *AggregateSpec) PartitionKeys() [][]expr.Expr {
 	return [][]expr.Expr{s.Keys}
 }
 
-// PartitionKeys: a join matches rows of equal keys, so both sides are
-// partitioned by their key expressions (pairwise of one type, so equal
-// values hash alike).
+// PartitionKeys: a timeline is per key.
+func (s *TimelineSpec) PartitionKeys() [][]expr.Expr { return [][]expr.Expr{s.Keys} }
+
+// PartitionKeys: an equi-join pairs rows with equal keys only (the
+// residual is checked on such pairs), and a stored row expires by
+// watermarks, which every lane sees. A join without keys is global.
 func (s *JoinSpec) PartitionKeys() [][]expr.Expr {
+	if len(s.LeftKeys) == 0 {
+		return nil
+	}
 	return [][]expr.Expr{s.LeftKeys, s.RightKeys}
 }
 
-// topNKeys: a top-N ranks each partition alone (nil: a global top-N,
-// one instance).
-func topNKeys(s *TopNSpec, in *arrow.Schema) [][]expr.Expr {
-	if len(s.Partition) == 0 || in == nil {
-		return nil
-	}
-	keys := make([]expr.Expr, len(s.Partition))
-	for i, c := range s.Partition {
-		f := in.Field(c)
-		keys[i] = &expr.ColumnRef{Index: c, Name: f.Name, Type: f.Type}
-	}
-	return [][]expr.Expr{keys}
+// ColumnPartitioner is KeyPartitioner for specs that name their keys as
+// input columns: per port, the column indexes.
+type ColumnPartitioner interface {
+	PartitionColumns() [][]int
 }
 
-// PartitionKeys: a timeline is per key.
-func (s *TimelineSpec) PartitionKeys() [][]expr.Expr { return [][]expr.Expr{s.Keys} }
+// PartitionColumns: top-N ranks within a partition.
+func (s *TopNSpec) PartitionColumns() [][]int { return [][]int{s.Partition} }
 
 // laneLocal reports whether operators of kind k run in the lane that
 // produced their input (no exchange before them).
@@ -104,22 +102,33 @@ func laneLocal(k NodeKind) bool {
 }
 
 // partitionKeys says whether node n needs an exchange before it and, if
-// so, its keys per port (nil: global, lane 0).
-func partitionKeys(n *Node, inputs []*arrow.Schema) ([][]expr.Expr, bool) {
+// so, its keys per port (nil: global, lane 0); in are its input schemas.
+func partitionKeys(n *Node, in []*arrow.Schema) ([][]expr.Expr, bool) {
 	if laneLocal(n.Kind) {
 		return nil, false
 	}
-	if t, ok := n.Spec.(*TopNSpec); ok {
-		if len(inputs) != 1 {
-			return nil, true
+	var keys [][]expr.Expr
+	switch kp := n.Spec.(type) {
+	case KeyPartitioner:
+		keys = kp.PartitionKeys()
+	case ColumnPartitioner:
+		for port, cols := range kp.PartitionColumns() {
+			if port >= len(in) {
+				return nil, true
+			}
+			var k []expr.Expr
+			for _, c := range cols {
+				if c < 0 || c >= in[port].NumFields() {
+					return nil, true
+				}
+				f := in[port].Field(c)
+				k = append(k, &expr.ColumnRef{Index: c, Name: f.Name, Type: f.Type})
+			}
+			keys = append(keys, k)
 		}
-		return topNKeys(t, inputs[0]), true
-	}
-	kp, ok := n.Spec.(KeyPartitioner)
-	if !ok {
+	default:
 		return nil, true
 	}
-	keys := kp.PartitionKeys()
 	if len(keys) != len(n.Inputs) {
 		return nil, true
 	}
@@ -324,11 +333,11 @@ func (j *Job) buildParallel(conns Connectors) error {
 	}
 	groupOf := map[int]int{} // node index -> group
 	for i, n := range g.Nodes {
-		ins := make([]*arrow.Schema, len(n.Inputs))
+		in := make([]*arrow.Schema, len(n.Inputs))
 		for port, id := range n.Inputs {
-			ins[port] = g.Nodes[index[id]].Schema
+			in[port] = g.Nodes[index[id]].Schema
 		}
-		keys, ok := partitionKeys(n, ins)
+		keys, ok := partitionKeys(n, in)
 		if !ok {
 			continue
 		}
@@ -650,8 +659,10 @@ func (l *lane) file(m exMsg) {
 }
 
 // receive hands every keyed node the messages that every sender closed,
-// in (seq, port, sender, arrival) order: the order one lane would have
-// produced them in.
+// in (seq, sender, arrival) order: the order one lane would have produced
+// them in. (Rows of one seq from several senders, which only an operator
+// fed by another keyed operator gets, come in lane order, where one lane
+// would have interleaved them by its upstream operator's group order.)
 func (l *lane) receive() (bool, error) {
 	worked := false
 	for gi := range l.recv {
@@ -676,12 +687,12 @@ func (l *lane) receive() (bool, error) {
 		}
 		clear(r.pending[len(keep):])
 		r.pending = keep
+		// Within a seq and a sender, arrival order is the order the
+		// sender's DAG produced them in (depth first, across ports), which
+		// is the single lane's.
 		slices.SortStableFunc(ready, func(a, b exMsg) int {
 			if a.seq != b.seq {
 				return cmp.Compare(a.seq, b.seq)
-			}
-			if pa, pb := l.par.exs[a.ex].port, l.par.exs[b.ex].port; pa != pb {
-				return cmp.Compare(pa, pb)
 			}
 			return cmp.Compare(a.from, b.from)
 		})
