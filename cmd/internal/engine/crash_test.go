@@ -74,9 +74,9 @@ type spateProc struct {
 	first   time.Duration // start to the first checkpoint commit (0: none)
 }
 
-func startSpate(t *testing.T, bin, file, db, state, brokers string) *spateProc {
+func startSpate(t *testing.T, bin, file, db, state, brokers string, interval time.Duration) *spateProc {
 	t.Helper()
-	args := []string{"run", file, "--exit-at-end", "--checkpoint-interval", "100ms", "--db", db, "--state-dir", state, "--listen", ""}
+	args := []string{"run", file, "--exit-at-end", "--checkpoint-interval", interval.String(), "--db", db, "--state-dir", state, "--listen", ""}
 	if brokers != "" {
 		args = append(args, "--brokers", brokers)
 	}
@@ -161,15 +161,15 @@ func (p *spateProc) stderr() string {
 // an uninterrupted run's exactly, and each sink topic, read
 // read_committed, holds the uninterrupted run's records exactly once.
 //
-// Default: 500k events per generator (1M in all), 10 kills.
-// SPATE_CRASH_FULL=1: 1M per generator (2M), 20 kills. SPATE_CRASH_SEED=n replays a seed.
+// Default: 500k events per generator (1M in all), 20 kills.
+// SPATE_CRASH_FULL=1: 1M per generator (2M), 40 kills. SPATE_CRASH_SEED=n replays a seed.
 func TestCrashKill9(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the CLI and runs it many times")
 	}
-	events, kills := 500_000, 10
+	events, kills := 500_000, 20
 	if os.Getenv("SPATE_CRASH_FULL") != "" {
-		events, kills = 1_000_000, 20
+		events, kills = 1_000_000, 40
 	}
 	crashTest(t, events, kills, false)
 }
@@ -220,12 +220,20 @@ func crashTest(t *testing.T, events, kills int, embedded bool) {
 	// The uninterrupted run.
 	wholeDB := filepath.Join(dir, "whole.duckdb")
 	t0 := time.Now()
-	p := startSpate(t, bin, file, wholeDB, filepath.Join(dir, "whole"), addrA)
+	p := startSpate(t, bin, file, wholeDB, filepath.Join(dir, "whole"), addrA, 100*time.Millisecond)
 	<-p.exited
 	if p.waitErr != nil {
 		t.Fatalf("uninterrupted run: %v\n%s", p.waitErr, p.stderr())
 	}
-	t.Logf("uninterrupted run: %v", time.Since(t0).Round(time.Millisecond))
+	whole := time.Since(t0)
+	t.Logf("uninterrupted run: %v", whole.Round(time.Millisecond))
+	// Each start may finish the work left when no kill lands in time, so
+	// the kills must come well within the run: on an idle machine the
+	// whole run takes well under a second. Checkpoints come often enough
+	// for each start to get a few, and a random kill lands within about a
+	// kill's share of the run.
+	interval := min(100*time.Millisecond, max(10*time.Millisecond, whole/time.Duration(4*kills)))
+	randomKill := max(20*time.Millisecond, whole/time.Duration(kills))
 
 	// The run killed again and again.
 	db := filepath.Join(dir, "crash.duckdb")
@@ -239,14 +247,14 @@ func crashTest(t *testing.T, events, kills int, embedded bool) {
 		if starts > 20*kills+20 {
 			t.Fatalf("the job did not finish after %d starts", starts)
 		}
-		p := startSpate(t, bin, file, db, state, addrB)
+		p := startSpate(t, bin, file, db, state, addrB, interval)
 		var mode string
 		if landed < kills {
 			switch rng.Intn(4) {
 			case 0:
 				mode = "random moment"
 				select {
-				case <-time.After(time.Duration(rng.Intn(300)) * time.Millisecond):
+				case <-time.After(time.Duration(rng.Int63n(int64(randomKill)))):
 				case <-p.exited:
 				}
 			case 1:
