@@ -166,9 +166,9 @@ func serverCmd(stderr io.Writer) *cobra.Command {
 
 // defaultCheckpointInterval trades the freshness of the views (rows
 // become visible at a checkpoint) against the cost of a checkpoint, which
-// writes every operator's whole state: at 100k keys about 16 MB and a
-// second of work, a quarter of the throughput at a 1 s interval and a few
-// percent at 10 s.
+// writes every operator's whole state (at 100k keys about 17 MB and
+// 0.2 s): measured by TestCheckpointCost, a 1 s interval costs about 10%
+// of the throughput and 10 s about 2%.
 const defaultCheckpointInterval = 10 * time.Second
 
 func clientFlags(c *cobra.Command, o *engine.ClientOptions) {
