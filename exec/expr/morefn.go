@@ -119,27 +119,7 @@ func (n *regexpExtract) eval(b arrow.RecordBatch, rows int) (vec, error) {
 // strftime(ts, format) with DuckDB's format codes, compiled to the
 // date_format steps.
 func newStrftime(args []node, out arrow.DataType) (node, error) {
-	if err := wantArgs(args, 2, 2); err != nil {
-		return nil, err
-	}
-	if err := checkArgTypes(args, isTimestamp, isStringType); err != nil {
-		return nil, err
-	}
-	if err := wantString(out); err != nil {
-		return nil, err
-	}
-	l, ok := args[1].(*litNode)
-	if !ok {
-		return nil, fmt.Errorf("the format must be a literal")
-	}
-	if l.null || isNullLit(args[0]) || args[0].typ().ID() == arrow.NULL {
-		return nullLit(out), nil
-	}
-	steps, err := compileStrftime(l.s)
-	if err != nil {
-		return nil, err
-	}
-	return &dateFormat{a: args[0], steps: steps}, nil
+	return newTimeFormat(args, out, compileStrftime)
 }
 
 // strftimeCodes maps DuckDB's codes (after %, or %-) to date_format's.

@@ -148,6 +148,12 @@ func compileDateFormat(f []byte) ([]dfStep, error) {
 }
 
 func newDateFormat(args []node, out arrow.DataType) (node, error) {
+	return newTimeFormat(args, out, compileDateFormat)
+}
+
+// newTimeFormat is date_format and strftime: a timestamp and a literal
+// format, compiled once into steps by compile (MySQL's or DuckDB's codes).
+func newTimeFormat(args []node, out arrow.DataType, compile func([]byte) ([]dfStep, error)) (node, error) {
 	if err := wantArgs(args, 2, 2); err != nil {
 		return nil, err
 	}
@@ -164,7 +170,7 @@ func newDateFormat(args []node, out arrow.DataType) (node, error) {
 	if l.null || isNullLit(args[0]) || args[0].typ().ID() == arrow.NULL {
 		return nullLit(out), nil
 	}
-	steps, err := compileDateFormat(l.s)
+	steps, err := compile(l.s)
 	if err != nil {
 		return nil, err
 	}
