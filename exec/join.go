@@ -520,27 +520,7 @@ func (j *Join) liveRows() int {
 // appendStore appends rows sel of v to st.
 func appendStore(st *keyStore, v *keyVec, sel []int32) {
 	for _, i := range sel {
-		null := v.null(int(i))
-		st.nulls = append(st.nulls, null)
-		switch st.kind {
-		case kindWord:
-			w := uint64(0)
-			if !null {
-				w = v.words[i]
-			}
-			st.words = append(st.words, w)
-		case kindWide:
-			lo, hi := uint64(0), uint64(0)
-			if !null {
-				lo, hi = v.words[i], v.hi[i]
-			}
-			st.words, st.hi = append(st.words, lo), append(st.hi, hi)
-		case kindBytes:
-			if !null {
-				st.arena = append(st.arena, v.data[v.offs[i]:v.offs[i+1]]...)
-			}
-			st.offs = append(st.offs, len(st.arena))
-		}
+		st.appendRow(v, int(i))
 	}
 }
 

@@ -355,31 +355,36 @@ func (t *keyTable) grow() {
 	}
 }
 
+// appendRow appends row i of v (a NULL as a zero word or an empty string
+// with its null flag).
+func (st *keyStore) appendRow(v *keyVec, i int) {
+	isNull := v.null(i)
+	st.nulls = append(st.nulls, isNull)
+	switch st.kind {
+	case kindWord:
+		w := uint64(0)
+		if !isNull {
+			w = v.words[i]
+		}
+		st.words = append(st.words, w)
+	case kindWide:
+		lo, hi := uint64(0), uint64(0)
+		if !isNull {
+			lo, hi = v.words[i], v.hi[i]
+		}
+		st.words, st.hi = append(st.words, lo), append(st.hi, hi)
+	case kindBytes:
+		if !isNull {
+			st.arena = append(st.arena, v.data[v.offs[i]:v.offs[i+1]]...)
+		}
+		st.offs = append(st.offs, len(st.arena))
+	}
+}
+
 // appendKey stores row i of vecs as group t.n.
 func (t *keyTable) appendKey(vecs []keyVec, i int, h uint64) uint32 {
 	for c := range t.cols {
-		st, v := &t.cols[c], &vecs[c]
-		isNull := v.null(i)
-		st.nulls = append(st.nulls, isNull)
-		switch st.kind {
-		case kindWord:
-			w := uint64(0)
-			if !isNull {
-				w = v.words[i]
-			}
-			st.words = append(st.words, w)
-		case kindWide:
-			lo, hi := uint64(0), uint64(0)
-			if !isNull {
-				lo, hi = v.words[i], v.hi[i]
-			}
-			st.words, st.hi = append(st.words, lo), append(st.hi, hi)
-		case kindBytes:
-			if !isNull {
-				st.arena = append(st.arena, v.data[v.offs[i]:v.offs[i+1]]...)
-			}
-			st.offs = append(st.offs, len(st.arena))
-		}
+		t.cols[c].appendRow(&vecs[c], i)
 	}
 	t.hashes = append(t.hashes, h)
 	t.n++
