@@ -311,6 +311,13 @@ type sourceMsg struct {
 	src *sourceRunner
 	sb  SourceBatch
 	err error
+	// at is when the reader returned it, on the source's clock: wall
+	// time minus the time the reader waited for the job to take its
+	// batches. The watermark tracker's idle timeouts run on it, so a
+	// job that falls behind (a slow commit, lanes catching up, a loaded
+	// machine) does not take partitions whose batches wait in the queue
+	// for idle: only a reader that had nothing for a partition does.
+	at time.Time
 }
 
 // Run runs the job until every source is exhausted (then it flushes every
@@ -406,15 +413,23 @@ func (j *Job) Run(ctx context.Context) (err error) {
 					}
 				}
 			}()
+			var held time.Duration // waiting for the job to take a batch
 			for {
 				sb, err := s.reader.Read(runCtx)
+				m := sourceMsg{s, sb, err, j.opts.Now().Add(-held)}
 				select {
-				case msgs <- sourceMsg{s, sb, err}:
-				case <-runCtx.Done():
-					if sb.Records != nil {
-						sb.Records.Release()
+				case msgs <- m:
+				default:
+					waited := j.opts.Now()
+					select {
+					case msgs <- m:
+						held += j.opts.Now().Sub(waited)
+					case <-runCtx.Done():
+						if sb.Records != nil {
+							sb.Records.Release()
+						}
+						return
 					}
-					return
 				}
 				if err != nil {
 					return
@@ -482,7 +497,10 @@ func (j *Job) Run(ctx context.Context) (err error) {
 
 func (j *Job) handle(m sourceMsg) error {
 	s := m.src
-	now := j.opts.Now()
+	now := m.at
+	if now.IsZero() {
+		now = j.opts.Now()
+	}
 	if m.err != nil {
 		if !errors.Is(m.err, io.EOF) {
 			return fmt.Errorf("source %s: %w", s.spec.Name, m.err)

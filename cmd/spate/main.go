@@ -119,7 +119,7 @@ func runCmd(stderr io.Writer) *cobra.Command {
 	f.DurationVar(&o.CommitInterval, "commit-interval", defaultCheckpointInterval, "same as --checkpoint-interval")
 	f.MarkHidden("commit-interval")
 	f.BoolVar(&o.ResetState, "reset-state", false, "forget the pipeline's checkpoint and recompute its views from the start of its sources")
-	f.IntVar(&o.Parallelism, "parallelism", 0, "goroutines running the operators (rows are hash-partitioned by key; results do not depend on it); 0: what the checkpoint was taken with, else 1")
+	f.IntVar(&o.Parallelism, "parallelism", 0, "goroutines running the operators (rows are hash-partitioned by key; results do not depend on it); 0: what the checkpoint was taken with, else the number of CPUs")
 	return c
 }
 

@@ -91,7 +91,9 @@ func readToEOF(t *testing.T, ctx context.Context, src *Source) readResult {
 			continue
 		}
 		res.batches++
-		if prev, ok := res.next[sb.Partition]; ok && sb.NextOffset <= prev {
+		// An empty batch (a partition behind but not fetched this tick)
+		// repeats its NextOffset.
+		if prev, ok := res.next[sb.Partition]; ok && (sb.NextOffset < prev || sb.NextOffset == prev && sb.Records.NumRows() > 0) {
 			t.Errorf("partition %d: NextOffset went from %d to %d", sb.Partition, prev, sb.NextOffset)
 		}
 		res.next[sb.Partition] = sb.NextOffset

@@ -93,10 +93,11 @@ type Source struct {
 	done      map[int32]bool
 	remaining int
 
-	next map[int32]int64 // next offset per partition
-	hwm  map[int32]int64 // latest high watermark seen
-	lso  map[int32]int64 // latest last stable offset seen (read_committed end)
-	lag  atomic.Int64
+	next    map[int32]int64 // next offset per partition
+	fetched map[int32]bool  // partitions that returned records in the last poll
+	hwm     map[int32]int64 // latest high watermark seen
+	lso     map[int32]int64 // latest last stable offset seen (read_committed end)
+	lag     atomic.Int64
 }
 
 var _ exec.SourceReader = (*Source)(nil)
@@ -223,6 +224,7 @@ func (s *Source) open(ctx context.Context, alloc memory.Allocator, dl exec.DeadL
 	}
 	s.end = make(map[int32]int64, len(s.partitions))
 	s.next = make(map[int32]int64, len(s.partitions))
+	s.fetched = make(map[int32]bool, len(s.partitions))
 	s.hwm = make(map[int32]int64, len(s.partitions))
 	s.lso = make(map[int32]int64, len(s.partitions))
 	for _, p := range s.partitions {
@@ -298,6 +300,7 @@ func (s *Source) Read(ctx context.Context) (exec.SourceBatch, error) {
 			return exec.SourceBatch{}, fmt.Errorf("kafka source %s: client closed", s.cfg.Name)
 		}
 		polled := false
+		clear(s.fetched)
 		for _, fe := range fetches.Errors() {
 			if errors.Is(fe.Err, context.DeadlineExceeded) || errors.Is(fe.Err, context.Canceled) {
 				continue
@@ -317,7 +320,10 @@ func (s *Source) Read(ctx context.Context) (exec.SourceBatch, error) {
 					if fp.Partitions[i].Err != nil {
 						continue // reported above
 					}
-					polled = polled || len(fp.Partitions[i].Records) > 0
+					if len(fp.Partitions[i].Records) > 0 {
+						polled = true
+						s.fetched[fp.Partitions[i].Partition] = true
+					}
 					if err := s.decodePartition(&fp.Partitions[i]); err != nil {
 						s.releasePending()
 						return exec.SourceBatch{}, err
@@ -326,7 +332,16 @@ func (s *Source) Read(ctx context.Context) (exec.SourceBatch, error) {
 			}
 		}
 		s.updateLag()
-		if !polled && len(s.pending) == 0 {
+		if polled {
+			// Partitions that are behind but returned nothing while others
+			// did (their fetches failing, their leader moving) are touched
+			// too: otherwise a fault on one partition that outlasts the
+			// idle timeout, while the others keep delivering, lets the
+			// watermark run ahead of it, and its records come in late.
+			s.touchBehind()
+			continue
+		}
+		if len(s.pending) == 0 {
 			if s.touchBehind() {
 				continue
 			}
@@ -397,7 +412,8 @@ func (s *Source) decodePartition(fp *kgo.FetchPartition) error {
 
 // touchBehind queues an empty batch for every partition that has records
 // left to read but returned none this tick (a failed fetch, a leader
-// moving, a broker restarting), and reports whether it queued any. An
+// moving, a broker restarting), whether or not other partitions did, and
+// reports whether it queued any. An
 // empty batch keeps the partition active in the watermark tracker: a
 // partition whose records could not be fetched for the idle timeout is
 // not idle, and letting the watermark run ahead of it would turn its
@@ -405,6 +421,9 @@ func (s *Source) decodePartition(fp *kgo.FetchPartition) error {
 // depend on how long a broker fault lasted.
 func (s *Source) touchBehind() bool {
 	for _, p := range s.partitions {
+		if s.fetched[p] {
+			continue // it has a batch this tick
+		}
 		// The last stable offset, not the high watermark: records of
 		// an open transaction cannot be read yet.
 		behind := s.lso[p] > s.next[p]

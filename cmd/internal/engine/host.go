@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -128,7 +129,7 @@ const (
 )
 
 // AutoParallelism in JobSpec.Parallelism resumes a job with the
-// parallelism of its checkpoint, and runs a new one with one lane.
+// parallelism of its checkpoint, and runs a new one with a lane per CPU.
 const AutoParallelism = -1
 
 // JobSpec is a job to start.
@@ -144,7 +145,7 @@ type JobSpec struct {
 	// from the start of its sources (also when the pipeline changed).
 	ResetState bool
 	// Parallelism is the number of lanes running the operators; 0: 1;
-	// AutoParallelism: the checkpoint's when resuming, else 1.
+	// AutoParallelism: the checkpoint's when resuming, else runtime.NumCPU().
 	Parallelism int
 	// OnEnd runs on the job's goroutine once it stopped.
 	OnEnd func(*Job)
@@ -328,11 +329,10 @@ func (h *Host) StartJob(spec JobSpec) (*Job, error) {
 	par := spec.Parallelism
 	if par == AutoParallelism {
 		// Which lane owns a key depends on the parallelism, so a
-		// checkpoint resumes with the one it was taken with. One lane
-		// otherwise: TestFaultRequestsAndLeaderMoves (Kafka faults, idle
-		// partitions) differs from its healthy run at 2 lanes on a loaded
-		// machine, not yet explained.
-		par = 1
+		// checkpoint resumes with the one it was taken with (one lane
+		// for a checkpoint that records none); a new job gets a lane
+		// per CPU.
+		par = runtime.NumCPU()
 		if restore != nil {
 			par = max(restore.Parallelism, 1)
 		}

@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -81,5 +82,48 @@ func TestStopAndResume(t *testing.T) {
 	}
 	if n, distinct, _ := viewDigest(t, db); n == 0 || n >= wantN || n != distinct {
 		t.Fatalf("after --reset-state with a stricter filter: %d rows (%d distinct), want fewer than %d", n, distinct, wantN)
+	}
+}
+
+// A new job runs with a lane per CPU unless told otherwise, and a
+// resumed one keeps its checkpoint's parallelism (key ownership depends
+// on it) when none is given; another one given explicitly is refused.
+func TestResumeKeepsCheckpointParallelism(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "resume.sql")
+	os.WriteFile(file, []byte(resumePipeline), 0o644)
+	ctx := context.Background()
+
+	whole := filepath.Join(dir, "whole.duckdb")
+	if err := Run(ctx, file, RunOptions{DB: whole, StateDir: filepath.Join(dir, "s1"), ExitAtEnd: true}); err != nil {
+		t.Fatal(err)
+	}
+	wantN, wantDistinct, wantSum := viewDigest(t, whole)
+
+	par := runtime.NumCPU() + 1 // not what a new job would get
+	db := filepath.Join(dir, "stopped.duckdb")
+	opts := RunOptions{DB: db, StateDir: filepath.Join(dir, "s2"), ExitAtEnd: true, CommitInterval: 20 * time.Millisecond,
+		Parallelism: par}
+	stopCtx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	err := Run(stopCtx, file, opts)
+	cancel()
+	if err != nil {
+		t.Fatalf("stopped run: %v", err)
+	}
+	if n, _, _ := viewDigest(t, db); n == 0 || n >= wantN {
+		t.Fatalf("the first run should stop part way: %d of %d rows", n, wantN)
+	}
+	opts.Parallelism = par - 1
+	err = Run(ctx, file, opts)
+	if err == nil || !strings.Contains(err.Error(), "parallelism") {
+		t.Fatalf("resuming with another parallelism: %v; want a refusal", err)
+	}
+	opts.Parallelism = 0
+	if err := Run(ctx, file, opts); err != nil {
+		t.Fatalf("resumed run: %v", err)
+	}
+	n, distinct, sum := viewDigest(t, db)
+	if n != wantN || distinct != wantDistinct || sum != wantSum {
+		t.Fatalf("after resume: %d rows (%d distinct, sum %s), want %d (%d, %s)", n, distinct, sum, wantN, wantDistinct, wantSum)
 	}
 }
