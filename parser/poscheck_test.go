@@ -87,7 +87,9 @@ func (c *posChecker) expect(p Pos, what string, prefixes ...string) {
 }
 
 func (c *posChecker) expectName(p Pos, what, name string) {
-	c.expect(p, what, name, "`"+name, "'"+name, "\""+name)
+	// A quoted name doubles its own quote character inside the quotes.
+	c.expect(p, what, name, "`"+strings.ReplaceAll(name, "`", "``"), "'"+strings.ReplaceAll(name, "'", "''"),
+		"\""+strings.ReplaceAll(name, "\"", "\"\""))
 }
 
 func (c *posChecker) same(p, want Pos, what string) {
@@ -193,7 +195,10 @@ func (c *posChecker) expr(e Expr) {
 	case *IntervalLit:
 		c.expect(e.Pos, "interval", "interval", "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "-")
 	case *BinaryExpr:
-		if s, _ := c.at(e.Pos, 16); strings.HasPrefix(s, "date_") || strings.HasPrefix(s, "adddate") || strings.HasPrefix(s, "subdate") {
+		// DATE_ADD(...) and friends become a BinaryExpr positioned at the
+		// function name; a column merely named date_x is an operand.
+		s, _ := c.at(e.Pos, 16)
+		if e.Pos != e.L.Position() && (strings.HasPrefix(s, "date_") || strings.HasPrefix(s, "adddate") || strings.HasPrefix(s, "subdate")) {
 			c.expect(e.Pos, "date arithmetic", "date_add", "date_sub", "adddate", "subdate")
 		} else {
 			c.same(e.Pos, e.L.Position(), "binary "+e.Op)
