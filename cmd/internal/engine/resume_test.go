@@ -5,6 +5,7 @@ package engine
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -52,11 +53,18 @@ func TestStopAndResume(t *testing.T) {
 
 	db := filepath.Join(dir, "stopped.duckdb")
 	opts := RunOptions{DB: db, StateDir: filepath.Join(dir, "s2"), ExitAtEnd: true, CommitInterval: 20 * time.Millisecond}
-	stopCtx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
-	err := Run(stopCtx, file, opts)
-	cancel()
-	if err != nil {
-		t.Fatalf("stopped run: %v", err)
+	// Stopped right after its third checkpoint, as a crash would leave it
+	// (a stop timed on the wall clock found nothing committed yet on a
+	// loaded machine, or the whole run done on an idle one).
+	stopped, seen := opts, 0
+	stopped.test = testHooks{commitEveryBatches: 20, afterCheckpoint: func(int64) error {
+		if seen++; seen == 3 {
+			return errStopHere
+		}
+		return nil
+	}}
+	if err := Run(ctx, file, stopped); !errors.Is(err, errStopHere) {
+		t.Fatalf("stopped run: %v, want it stopped after its third checkpoint", err)
 	}
 	if n, _, _ := viewDigest(t, db); n == 0 || n >= wantN {
 		t.Fatalf("the first run should stop part way: %d of %d rows", n, wantN)
@@ -72,7 +80,7 @@ func TestStopAndResume(t *testing.T) {
 	changed := filepath.Join(dir, "resume2.sql")
 	os.WriteFile(changed, []byte(strings.Replace(resumePipeline, "5000000", "6000000", 1)), 0o644)
 	os.Rename(changed, file)
-	err = Run(ctx, file, opts)
+	err := Run(ctx, file, opts)
 	if err == nil || !strings.Contains(err.Error(), "big_bids") || !strings.Contains(err.Error(), "--reset-state") {
 		t.Fatalf("a changed pipeline: %v; want a refusal naming big_bids and --reset-state", err)
 	}
@@ -104,17 +112,24 @@ func TestResumeKeepsCheckpointParallelism(t *testing.T) {
 	db := filepath.Join(dir, "stopped.duckdb")
 	opts := RunOptions{DB: db, StateDir: filepath.Join(dir, "s2"), ExitAtEnd: true, CommitInterval: 20 * time.Millisecond,
 		Parallelism: par}
-	stopCtx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
-	err := Run(stopCtx, file, opts)
-	cancel()
-	if err != nil {
-		t.Fatalf("stopped run: %v", err)
+	// Stopped right after its third checkpoint, as a crash would leave it
+	// (a stop timed on the wall clock found nothing committed yet on a
+	// loaded machine, or the whole run done on an idle one).
+	stopped, seen := opts, 0
+	stopped.test = testHooks{commitEveryBatches: 20, afterCheckpoint: func(int64) error {
+		if seen++; seen == 3 {
+			return errStopHere
+		}
+		return nil
+	}}
+	if err := Run(ctx, file, stopped); !errors.Is(err, errStopHere) {
+		t.Fatalf("stopped run: %v, want it stopped after its third checkpoint", err)
 	}
 	if n, _, _ := viewDigest(t, db); n == 0 || n >= wantN {
 		t.Fatalf("the first run should stop part way: %d of %d rows", n, wantN)
 	}
 	opts.Parallelism = par - 1
-	err = Run(ctx, file, opts)
+	err := Run(ctx, file, opts)
 	if err == nil || !strings.Contains(err.Error(), "parallelism") {
 		t.Fatalf("resuming with another parallelism: %v; want a refusal", err)
 	}
