@@ -5,6 +5,7 @@ package engine
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -65,11 +66,8 @@ func TestStopAndResumeJoin(t *testing.T) {
 	}
 	db := filepath.Join(dir, "stopped.duckdb")
 	opts := RunOptions{DB: db, StateDir: filepath.Join(dir, "s2"), ExitAtEnd: true, CommitInterval: 20 * time.Millisecond}
-	stopCtx, cancel := context.WithTimeout(ctx, 400*time.Millisecond)
-	err := Run(stopCtx, file, opts)
-	cancel()
-	if err != nil {
-		t.Fatalf("stopped run: %v", err)
+	if err := Run(ctx, file, stopAfterCheckpoints(opts, 2, 2)); !errors.Is(err, errStopHere) {
+		t.Fatalf("stopped run: %v, want it stopped after its second checkpoint", err)
 	}
 	if n1, _, _, _ := joinDigest(t, db); n1 >= w1 {
 		t.Fatalf("the first run should stop part way: %d of %d rows", n1, w1)

@@ -33,6 +33,21 @@ func viewDigest(t *testing.T, db string) (n, distinct int64, sum string) {
 	return
 }
 
+// stopAfterCheckpoints returns opts for a run that checkpoints every
+// `every` source batches (and on its timer) and stops right after its
+// k-th checkpoint with errStopHere, as a crash would leave it: nothing
+// after that checkpoint is committed.
+func stopAfterCheckpoints(opts RunOptions, k, every int) RunOptions {
+	seen := 0
+	opts.test = testHooks{commitEveryBatches: every, afterCheckpoint: func(int64) error {
+		if seen++; seen == k {
+			return errStopHere
+		}
+		return nil
+	}}
+	return opts
+}
+
 // A run stopped in the middle and run again resumes from its checkpoint:
 // the view ends exactly as after one uninterrupted run, with no row lost or
 // written twice; a changed pipeline is refused unless --reset-state.
@@ -56,14 +71,7 @@ func TestStopAndResume(t *testing.T) {
 	// Stopped right after its third checkpoint, as a crash would leave it
 	// (a stop timed on the wall clock found nothing committed yet on a
 	// loaded machine, or the whole run done on an idle one).
-	stopped, seen := opts, 0
-	stopped.test = testHooks{commitEveryBatches: 20, afterCheckpoint: func(int64) error {
-		if seen++; seen == 3 {
-			return errStopHere
-		}
-		return nil
-	}}
-	if err := Run(ctx, file, stopped); !errors.Is(err, errStopHere) {
+	if err := Run(ctx, file, stopAfterCheckpoints(opts, 3, 20)); !errors.Is(err, errStopHere) {
 		t.Fatalf("stopped run: %v, want it stopped after its third checkpoint", err)
 	}
 	if n, _, _ := viewDigest(t, db); n == 0 || n >= wantN {
@@ -115,14 +123,7 @@ func TestResumeKeepsCheckpointParallelism(t *testing.T) {
 	// Stopped right after its third checkpoint, as a crash would leave it
 	// (a stop timed on the wall clock found nothing committed yet on a
 	// loaded machine, or the whole run done on an idle one).
-	stopped, seen := opts, 0
-	stopped.test = testHooks{commitEveryBatches: 20, afterCheckpoint: func(int64) error {
-		if seen++; seen == 3 {
-			return errStopHere
-		}
-		return nil
-	}}
-	if err := Run(ctx, file, stopped); !errors.Is(err, errStopHere) {
+	if err := Run(ctx, file, stopAfterCheckpoints(opts, 3, 20)); !errors.Is(err, errStopHere) {
 		t.Fatalf("stopped run: %v, want it stopped after its third checkpoint", err)
 	}
 	if n, _, _ := viewDigest(t, db); n == 0 || n >= wantN {

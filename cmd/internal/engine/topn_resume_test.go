@@ -5,6 +5,7 @@ package engine
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -60,11 +61,8 @@ func TestTopNStopAndResume(t *testing.T) {
 	}
 	db := filepath.Join(dir, "stopped.duckdb")
 	opts := RunOptions{DB: db, StateDir: filepath.Join(dir, "s2"), ExitAtEnd: true, CommitInterval: 20 * time.Millisecond}
-	stopCtx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
-	err := Run(stopCtx, file, opts)
-	cancel()
-	if err != nil {
-		t.Fatalf("stopped run: %v", err)
+	if err := Run(ctx, file, stopAfterCheckpoints(opts, 2, 2)); !errors.Is(err, errStopHere) {
+		t.Fatalf("stopped run: %v, want it stopped after its second checkpoint", err)
 	}
 	if n, d := topNDigest(t, db); n == wantN && d == want {
 		t.Logf("the first run was not stopped part way (machine fast enough to finish in 300 ms)")
