@@ -532,39 +532,10 @@ func (q *endQueue) recycle(b *[]sessionEnd) {
 	}
 }
 
-func (q *endQueue) pushSlot(s int64) {
-	q.slots = append(q.slots, s)
-	h := q.slots
-	for i := len(h) - 1; i > 0; {
-		p := (i - 1) / 2
-		if h[p] <= h[i] {
-			break
-		}
-		h[p], h[i] = h[i], h[p]
-		i = p
-	}
-}
+func (q *endQueue) pushSlot(s int64) { q.slots = heapPushI64(q.slots, s) }
 
 func (q *endQueue) popSlot() int64 {
-	h := q.slots
-	top := h[0]
-	last := len(h) - 1
-	h[0] = h[last]
-	h = h[:last]
-	for i := 0; ; {
-		l, r, m := 2*i+1, 2*i+2, i
-		if l < last && h[l] < h[m] {
-			m = l
-		}
-		if r < last && h[r] < h[m] {
-			m = r
-		}
-		if m == i {
-			break
-		}
-		h[i], h[m] = h[m], h[i]
-		i = m
-	}
+	top, h := heapPopI64(q.slots)
 	q.slots = h
 	return top
 }

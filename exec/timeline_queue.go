@@ -138,38 +138,3 @@ func (q *tlQueue) all() []tlDue {
 	}
 	return out
 }
-
-func heapPushI64(h []int64, v int64) []int64 {
-	h = append(h, v)
-	for i := len(h) - 1; i > 0; {
-		p := (i - 1) / 2
-		if h[p] <= h[i] {
-			break
-		}
-		h[p], h[i] = h[i], h[p]
-		i = p
-	}
-	return h
-}
-
-func heapPopI64(h []int64) (int64, []int64) {
-	top := h[0]
-	last := len(h) - 1
-	h[0] = h[last]
-	h = h[:last]
-	for i := 0; ; {
-		l, r, m := 2*i+1, 2*i+2, i
-		if l < last && h[l] < h[m] {
-			m = l
-		}
-		if r < last && h[r] < h[m] {
-			m = r
-		}
-		if m == i {
-			break
-		}
-		h[i], h[m] = h[m], h[i]
-		i = m
-	}
-	return top, h
-}
