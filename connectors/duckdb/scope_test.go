@@ -39,6 +39,8 @@ func TestScopesCommitOnlyTheirJob(t *testing.T) {
 	sc := arrow.NewSchema([]arrow.Field{field("v", expr.TypeBigint, false)}, nil)
 	errs := make(chan error, len(jobs))
 	var wg sync.WaitGroup
+	var scopes []*Scope
+	var ops []exec.Operator
 	for _, job := range jobs {
 		scope := s.Scope(job)
 		spec := &exec.SinkSpec{Name: "t_" + job, Connector: "duckdb", Options: map[string]string{"table": "t_" + job}, Schema: sc}
@@ -51,10 +53,15 @@ func TestScopesCommitOnlyTheirJob(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer op.Close()
+		scopes, ops = append(scopes, scope), append(ops, op)
+	}
+	// Every job's table exists before any job commits: each commit reads
+	// them all.
+	for i := range jobs {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs <- runScopeJob(ctx, s, scope, op, alloc, sc, jobs, rounds)
+			errs <- runScopeJob(ctx, s, scopes[i], ops[i], alloc, sc, jobs, rounds)
 		}()
 	}
 	wg.Wait()
